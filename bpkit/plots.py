@@ -1,0 +1,78 @@
+"""Figures the chapters share. Each draws on ``ax`` (a new figure if None) and returns it.
+
+Nothing here calls ``plt.show()``: a notebook decides when a figure is shown.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def _axes(ax, figsize=(5, 3.5)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def plot_cost(histories, labels=None, ax=None, log=True, x="epoch"):
+    """Cost curves of one or several ``History`` objects, ``x`` = "epoch" or "time".
+
+    A diverged run ends where it diverged and is marked with an ×.
+    """
+    from .descent import History
+
+    if isinstance(histories, History):
+        histories = [histories]
+    labels = labels or [f"η = {h.learning_rate:g}, batch {h.batch_size}" for h in histories]
+    ax = _axes(ax)
+    for h, label in zip(histories, labels):
+        xs = np.array(h.time) if x == "time" else np.arange(len(h.cost))
+        (line,) = ax.plot(xs, h.cost, label=label)
+        if h.diverged:
+            ax.plot(xs[-1], h.cost[-1], "x", color=line.get_color(), markersize=10)
+    ax.set_xlabel("wall time (s)" if x == "time" else "epoch")
+    ax.set_ylabel("cost C")
+    if log:
+        ax.set_yscale("log")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_contour(f, path=None, xlim=(-2, 2), ylim=(-2, 2), ax=None, levels=30, resolution=200):
+    """Contours of a function f(x, y) of two variables, and a descent path on them.
+
+    ``f`` takes two arrays (a grid) and returns an array of the same shape;
+    ``path`` is ``(k, 2)``, as ``gradient_descent`` returns it.
+    """
+    ax = _axes(ax, (4.5, 4))
+    xs = np.linspace(*xlim, resolution)
+    ys = np.linspace(*ylim, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    ax.contour(gx, gy, f(gx, gy), levels=levels, cmap="viridis", linewidths=0.8)
+    if path is not None:
+        path = np.asarray(path)
+        ax.plot(path[:, 0], path[:, 1], "o-", color="crimson", markersize=3, linewidth=1)
+        ax.plot(*path[0], "s", color="black", markersize=6, label="start")
+        ax.plot(*path[-1], "*", color="crimson", markersize=12, label="end")
+        ax.legend(fontsize="small", loc="upper right")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    return ax
+
+
+def plot_decision_regions(net, X, Y, ax=None, resolution=200, margin=0.5):
+    """The class ``net`` predicts over the plane, with the data (X ``(n, 2)``) on top."""
+    ax = _axes(ax, (4.5, 4))
+    X, Y = np.asarray(X), np.asarray(Y)
+    (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    regions = net.predict(grid).reshape(gx.shape)
+    labels = (Y[:, 0] > 0.5).astype(int) if Y.shape[1] == 1 else np.argmax(Y, axis=1)
+    k = max(2, Y.shape[1])
+    ax.contourf(gx, gy, regions, levels=np.arange(k + 1) - 0.5, cmap="coolwarm", alpha=0.3)
+    ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="coolwarm", vmin=0, vmax=k - 1,
+               s=12, edgecolors="black", linewidths=0.3)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    return ax

@@ -1,0 +1,121 @@
+"""Sliders the chapters share, ready for ``ipywidgets.interact``.
+
+    interact(retrain, learning_rate=bp.learning_rate_slider(),
+             batch_size=bp.batch_size_slider(len(X)))
+
+The learning rate matters by orders of magnitude, so its slider is on a log
+scale; batch sizes worth comparing double each time, so that slider steps
+through 1, 2, 4, … n.
+"""
+import math
+
+import ipywidgets as widgets
+
+from ._checks import check_int, check_positive
+
+
+def learning_rate_slider(value=0.1, min=1e-3, max=10.0, steps_per_decade=4,
+                         description="learning rate η"):
+    """A ``FloatLogSlider`` from ``min`` to ``max``, starting at ``value``."""
+    for what, v in (("value", value), ("min", min), ("max", max)):
+        check_positive(what, v)
+    if not min <= value <= max:
+        raise ValueError(f"value must lie between min={min:g} and max={max:g}, got {value:g}")
+    return widgets.FloatLogSlider(
+        value=value, base=10, min=math.log10(min), max=math.log10(max),
+        step=1 / steps_per_decade, description=description, continuous_update=False,
+        readout_format=".3g", style={"description_width": "initial"})
+
+
+def batch_sizes(n):
+    """1, 2, 4, … up to n, with n itself last (full batch) if it is not a power of 2."""
+    n = check_int("n", n, 1)
+    sizes = [2 ** k for k in range(n.bit_length()) if 2 ** k <= n]
+    if sizes[-1] != n:
+        sizes.append(n)
+    return sizes
+
+
+def batch_size_slider(n, value=None, description="batch size"):
+    """A ``SelectionSlider`` over ``batch_sizes(n)``; ``value`` defaults to the middle one."""
+    options = batch_sizes(n)
+    if value is None:
+        value = options[len(options) // 2]
+    if value not in options:
+        raise ValueError(f"batch size value must be one of {options}, got {value!r}")
+    return widgets.SelectionSlider(
+        options=options, value=value, description=description, continuous_update=False,
+        style={"description_width": "initial"})
+
+
+def explore(draw, **grids):
+    """Sliders over figures drawn in advance: they work with no kernel at all.
+
+    ``draw(**values)`` returns a matplotlib Figure (or Axes) for one setting;
+    ``grids`` maps each argument to the values its slider offers, e.g.
+    ``explore(draw, learning_rate=[0.01, 0.1, 1], batch_size=batch_sizes(64))``.
+    Every combination is drawn once, kept as a PNG, and shown in a ``Stack``
+    whose page is chosen by the sliders through ``jslink`` — a link that runs
+    in the browser, so the published book's sliders work without Python, and
+    the same cell works in JupyterLab. Returns the widget (a ``VBox``).
+    """
+    import matplotlib.pyplot as plt
+
+    if not grids:
+        raise ValueError("explore needs at least one slider, e.g. learning_rate=[0.01, 0.1, 1]")
+    for name, values in grids.items():
+        if len(values) == 0:
+            raise ValueError(f"slider {name!r} has no values")
+    names = list(grids)
+    sliders = [widgets.SelectionSlider(
+        options=[(_label(v), v) for v in grids[name]], value=grids[name][0],
+        description=name.replace("_", " "), continuous_update=True,
+        style={"description_width": "initial"}) for name in names]
+
+    def pages(level, fixed):
+        """A Stack over the values of slider ``level``; its pages are Stacks of the next."""
+        name = names[level]
+        children = []
+        for value in grids[name]:
+            values = {**fixed, name: value}
+            if level + 1 < len(names):
+                children.append(pages(level + 1, values))
+            else:
+                fig = draw(**values)
+                fig = getattr(fig, "figure", fig)
+                children.append(widgets.Image(value=_png(fig), format="png"))
+                plt.close(fig)
+        stack = widgets.Stack(children, selected_index=0)
+        widgets.jslink((sliders[level], "index"), (stack, "selected_index"))
+        return stack
+
+    return widgets.VBox([*sliders, pages(0, {})])
+
+
+def live(draw, **sliders):
+    """The same ``draw`` behind live sliders (any widgets): retrains on each move; needs a kernel."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    out = widgets.Output()
+
+    def redraw(**values):
+        with out:
+            out.clear_output(wait=True)
+            fig = draw(**values)
+            display(getattr(fig, "figure", fig))
+            plt.close(getattr(fig, "figure", fig))
+
+    widgets.interactive_output(redraw, sliders)
+    return widgets.VBox([*sliders.values(), out])
+
+
+def _label(value):
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _png(fig, dpi=80):
+    import io
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
