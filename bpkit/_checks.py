@@ -38,9 +38,10 @@ def check_int(what, value, low, high=None):
     """An integer in ``low..high`` (``high`` inclusive, None for no upper bound)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{what} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        upper = "" if high is None else f"..{high}"
-        raise ValueError(f"{what} must be in {low}{upper}, got {value}")
+    if high is None and value < low:
+        raise ValueError(f"{what} must be an integer >= {low}, got {value}")
+    if high is not None and not low <= value <= high:
+        raise ValueError(f"{what} must be in {low}..{high}, got {value}")
     return int(value)
 
 

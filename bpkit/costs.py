@@ -41,10 +41,12 @@ def quadratic_output_error(Z, A, Y, activation="sigmoid"):
     return quadratic_cost_gradient(A, Y) * prime(Z)
 
 
-# Cross-entropy takes log(a) and log(1 − a); an output that is exactly 0 or 1
-# (a saturated sigmoid in float64) would give log(0) = -inf, so a is kept this
-# far inside (0, 1). The cost is then large but finite.
-_EPS = 1e-12
+# Cross-entropy takes log(a) and log(1 − a). A saturated sigmoid can return
+# exactly 0.0 or 1.0 in float64, and log(0) = -inf; only those exact values are
+# moved to the nearest float inside (0, 1), so the cost stays finite and every
+# other value is used as it is (a wider clip would make the cost flat where
+# backprop's δᴸ = a − y is not, and the two would disagree).
+_LOW, _HIGH = np.finfo(np.float64).tiny, np.nextafter(1.0, 0.0)
 
 
 def cross_entropy_cost(A, Y):
@@ -52,14 +54,14 @@ def cross_entropy_cost(A, Y):
 
     For outputs in (0, 1), such as sigmoid units, and targets in [0, 1].
     """
-    A = np.clip(np.asarray(A), _EPS, 1.0 - _EPS)
+    A = np.clip(np.asarray(A), _LOW, _HIGH)
     Y = np.asarray(Y)
     return float(-np.sum(Y * np.log(A) + (1.0 - Y) * np.log(1.0 - A)) / A.shape[0])
 
 
 def cross_entropy_gradient(A, Y):
     """∇ₐC_x = (a − y) / (a(1 − a)) for each example (rows), shape ``(n, n_out)``."""
-    A = np.clip(np.asarray(A), _EPS, 1.0 - _EPS)
+    A = np.clip(np.asarray(A), _LOW, _HIGH)
     return (A - np.asarray(Y)) / (A * (1.0 - A))
 
 

@@ -1,0 +1,55 @@
+"""The project's promises about itself: CI runs the README's command, notebooks are stored executed."""
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_commands():
+    return re.findall(r"```bash\n(.*?)\n```", (ROOT / "README.md").read_text(), re.S)
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = next(c for c in readme_commands() if "pytest" in c)
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci
+
+
+def test_jupyter_book_is_pinned_to_1x():
+    assert "jupyter-book==1.0.4.post1" in (ROOT / "requirements.txt").read_text().split()
+
+
+def toc_files():
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("file", "root"):
+                    yield value
+                else:
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+    return set(walk(yaml.safe_load((ROOT / "_toc.yml").read_text())))
+
+
+def book_notebooks():
+    return [p for p in (ROOT / "book").rglob("*.ipynb")
+            if not {"_build", ".ipynb_checkpoints", ".jupyter_cache"} & set(p.parts)]
+
+
+def test_every_chapter_notebook_is_in_the_table_of_contents():
+    listed = toc_files()
+    for nb in book_notebooks():
+        assert str(nb.relative_to(ROOT).with_suffix("")) in listed, f"{nb} is not in _toc.yml"
+
+
+def test_every_notebook_is_stored_executed():
+    for nb in book_notebooks():
+        cells = json.loads(nb.read_text())["cells"]
+        unrun = [i for i, c in enumerate(cells)
+                 if c["cell_type"] == "code" and c["source"] and c.get("execution_count") is None]
+        assert not unrun, f"{nb.name}: code cells {unrun} were never executed (run `bpkit execute`)"

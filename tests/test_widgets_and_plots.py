@@ -1,0 +1,87 @@
+"""Sliders and shared figures."""
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import bpkit as bp
+
+
+def test_batch_sizes():
+    assert bp.batch_sizes(1) == [1]
+    assert bp.batch_sizes(16) == [1, 2, 4, 8, 16]
+    assert bp.batch_sizes(200) == [1, 2, 4, 8, 16, 32, 64, 128, 200]
+
+
+def test_learning_rate_slider_is_log_scale():
+    s = bp.learning_rate_slider(value=0.1, min=1e-3, max=10)
+    assert isinstance(s, widgets.FloatLogSlider)
+    assert (s.min, s.max, s.base) == (-3, 1, 10)
+    assert s.value == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="between"):
+        bp.learning_rate_slider(value=100)
+
+
+def test_batch_size_slider():
+    s = bp.batch_size_slider(100, value=100)
+    assert list(s.options) == [1, 2, 4, 8, 16, 32, 64, 100] and s.value == 100
+    with pytest.raises(ValueError, match="one of"):
+        bp.batch_size_slider(100, value=3)
+
+
+def test_explore_precomputes_every_combination_and_links_sliders(monkeypatch):
+    calls, links = [], []
+    real_jslink = widgets.jslink
+
+    def spy(source, target):
+        links.append((source[0].model_id, source[1], target[0].model_id, target[1]))
+        return real_jslink(source, target)
+
+    monkeypatch.setattr(widgets, "jslink", spy)
+
+    def draw(learning_rate, batch_size):
+        calls.append((learning_rate, batch_size))
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [learning_rate, batch_size])
+        return ax
+
+    box = bp.explore(draw, learning_rate=[0.1, 1.0], batch_size=[1, 2, 4])
+    assert sorted(calls) == sorted((lr, b) for lr in (0.1, 1.0) for b in (1, 2, 4))
+    lr_slider, bs_slider, stack = box.children
+    assert isinstance(stack, widgets.Stack) and len(stack.children) == 2
+    assert all(isinstance(s, widgets.Stack) and len(s.children) == 3 for s in stack.children)
+    leaf = stack.children[1].children[2]
+    assert isinstance(leaf, widgets.Image) and leaf.value[:4] == b"\x89PNG"
+    # the links run in the browser: one for the first slider, one per inner stack for the second
+    assert (lr_slider.model_id, "index", stack.model_id, "selected_index") in links
+    for inner in stack.children:
+        assert (bs_slider.model_id, "index", inner.model_id, "selected_index") in links
+    assert len(links) == 3
+    assert plt.get_fignums() == []   # every figure was closed after saving
+
+
+def test_explore_needs_a_slider():
+    with pytest.raises(ValueError, match="at least one slider"):
+        bp.explore(lambda: None)
+
+
+def test_plot_cost_marks_a_diverged_run():
+    X, Y = bp.datasets.regression_curve(30, seed=0)
+    good = bp.train(bp.Network([1, 4, 1], seed=0), X, Y, learning_rate=0.5, epochs=5)
+    bad = bp.train(bp.Network([1, 4, 1], output_activation="identity", seed=0), X, Y,
+                   learning_rate=500.0, batch_size=1, epochs=20, seed=0)
+    assert bad.diverged
+    ax = bp.plots.plot_cost([good, bad])
+    assert len(ax.lines) == 3          # two curves and one × for the diverged run
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), good.cost)
+    plt.close("all")
+
+
+def test_plot_contour_and_decision_regions():
+    path = bp.gradient_descent(lambda p: 2 * p, [1.5, -1.0], 0.2, 10)
+    ax = bp.plots.plot_contour(lambda x, y: x ** 2 + y ** 2, path)
+    np.testing.assert_allclose(ax.lines[0].get_xydata(), path)
+    X, Y = bp.datasets.moons(40, seed=0)
+    ax = bp.plots.plot_decision_regions(bp.Network([2, 3, 1], seed=0), X, Y)
+    assert len(ax.collections) >= 2
+    plt.close("all")
