@@ -1,0 +1,120 @@
+"""Serve MathJax, require.js and the ipywidgets HTML manager from the built site itself.
+
+By default a Jupyter Book page loads these three from CDNs, so offline the math
+shows as raw TeX and saved sliders vanish. This Sphinx extension puts a pinned
+copy of each into the build's static files, once, taken from its published npm
+package at the exact version and integrity recorded in
+``book/_vendor/package-lock.json`` (fetched with ``npm pack``), and adds the
+folder to ``html_static_path``. ``_config.yml`` points ``mathjax_path`` and
+``nb_ipywidgets_js`` at the copies.
+
+The copies go to ``_build/vendor-static/offline/`` rather than a ``_static``
+folder of the book: Jupyter Book adds a script tag for every ``.js`` file in
+``_static``, and MathJax's extensions must load only when needed.
+"""
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+VENDOR = Path(__file__).resolve().parent.parent / "_vendor"
+
+# package -> the files of its tarball the site needs (globs below "package/")
+SUBSETS = {
+    "mathjax": ["es5/tex-mml-chtml.js", "es5/output/chtml/fonts/woff-v2/*",
+                "es5/input/tex/extensions/**/*"],
+    "requirejs": ["require.js"],
+    "@jupyter-widgets/html-manager": ["dist/embed-amd.js", "dist/*.woff2", "dist/*.woff",
+                                      "dist/*.ttf", "dist/*.eot", "dist/*.svg"],
+}
+# where each package's files land below _static/offline/: (folder dropped, folder added)
+# The widget manager asks require.js for its fonts by module path
+# (baseUrl + "@jupyter-widgets/html-manager/dist/<font>"), so it keeps its npm path.
+TARGETS = {"mathjax": ("es5", "mathjax"), "requirejs": ("", ""),
+           "@jupyter-widgets/html-manager": ("", "@jupyter-widgets/html-manager")}
+
+# Runs before embed-amd.js: the widget manager loads its fonts relative to
+# require's baseUrl, which must be this folder rather than a CDN.
+REQUIRE_CONFIG = "require.config({baseUrl: document.currentScript.src.replace(/[^/]*$/, '')});\n"
+
+
+def locked_packages():
+    lock = json.loads((VENDOR / "package-lock.json").read_text())["packages"]
+    return {name: lock[f"node_modules/{name}"] for name in SUBSETS}
+
+
+def check_integrity(tarball, integrity):
+    algorithm, expected = integrity.split("-", 1)
+    digest = base64.b64encode(hashlib.new(algorithm, tarball.read_bytes()).digest()).decode()
+    if digest != expected:
+        raise ExtensionError(f"{tarball.name}: integrity {algorithm}-{digest} does not match "
+                             f"the lock file's {integrity}")
+
+
+def fetch(name, entry, workdir):
+    """``npm pack`` the exact version; returns the checked tarball's path."""
+    if shutil.which("npm") is None:
+        raise ExtensionError("the book serves MathJax and the widget manager itself and fetches them "
+                             "with npm at the first build: install Node.js (npm) and build again")
+    spec = f"{name}@{entry['version']}"
+    result = subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(workdir)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ExtensionError(f"npm pack {spec} failed:\n{result.stderr.strip()}")
+    tarball = workdir / result.stdout.strip().splitlines()[-1]
+    check_integrity(tarball, entry["integrity"])
+    return tarball
+
+
+def extract(name, tarball, dest):
+    strip, into = TARGETS[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(tarball) as tar:
+            tar.extractall(tmp, filter="data")
+        root = Path(tmp) / "package"
+        for pattern in SUBSETS[name]:
+            for path in root.glob(pattern):
+                if path.is_file():
+                    relative = path.relative_to(root / strip) if strip else path.relative_to(root)
+                    target = dest / into / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target)
+
+
+def ensure_assets(outdir):
+    """Put the vendored files under ``outdir/offline`` unless the same versions are there."""
+    dest = outdir / "offline"
+    packages = locked_packages()
+    stamp = dest / "versions.json"
+    wanted = {name: entry["integrity"] for name, entry in packages.items()}
+    wanted["layout"] = hashlib.sha256(repr((SUBSETS, TARGETS, REQUIRE_CONFIG)).encode()).hexdigest()
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    with tempfile.TemporaryDirectory() as workdir:
+        for name, entry in packages.items():
+            logger.info(f"offline assets: {name}@{entry['version']}")
+            extract(name, fetch(name, entry, Path(workdir)), dest)
+    (dest / "require-config.js").write_text(REQUIRE_CONFIG)
+    stamp.write_text(json.dumps(wanted, indent=1))
+
+
+def on_config_inited(app, config):
+    static = Path(app.outdir).parent / "vendor-static"   # _build/vendor-static
+    ensure_assets(static)
+    config.html_static_path = list(config.html_static_path) + [str(static)]
+
+
+def setup(app):
+    app.connect("config-inited", on_config_inited)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
