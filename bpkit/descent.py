@@ -177,8 +177,17 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
         for epoch in range(1, epochs + 1):
             if schedule is not None:
                 opt.learning_rate = check_positive(f"schedule({epoch - 1})", schedule(epoch - 1))
-            for idx in mini_batches(n, batch_size, rng):
-                grad_w, grad_b, batch_cost = gradients(net, X[idx], Y[idx])
+            # One shuffled copy per epoch, then mini-batches are slices of it
+            # (views, no copy): the same batches as ``mini_batches`` gives.
+            # Batch GD needs no shuffle and no copy at all.
+            if batch_size < n:
+                order = rng.permutation(n)
+                X_epoch, Y_epoch = X[order], Y[order]
+            else:
+                X_epoch, Y_epoch = X, Y
+            for start in range(0, n, batch_size):
+                grad_w, grad_b, batch_cost = gradients(
+                    net, X_epoch[start:start + batch_size], Y_epoch[start:start + batch_size])
                 if l2 or l1:
                     grad_w = [g + l2 * W + l1 * np.sign(W) for g, W in zip(grad_w, net.weights)]
                 if record_updates:
