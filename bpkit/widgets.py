@@ -115,7 +115,19 @@ def _label(value):
 
 
 def _png(fig, dpi=80):
+    """The figure as PNG bytes, reduced to a 256-colour palette.
+
+    Every precomputed figure is stored in the notebook and the published page;
+    line plots and contours lose nothing visible in a palette, and the file
+    is about a third of the size.
+    """
     import io
+
+    from PIL import Image
+
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    image = Image.open(buffer).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    image.save(out, format="png", optimize=True)
+    return out.getvalue()
