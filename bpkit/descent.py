@@ -165,7 +165,7 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
         return cost
 
     best = None
-    start = time.perf_counter()
+    clock_start = time.perf_counter()
     # A diverging run overflows; that is reported in the history, not as a
     # wall of numpy warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -199,7 +199,7 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
                 history.diverged, history.diverged_epoch = True, epoch
                 break
             history.cost.append(cost)
-            history.time.append(time.perf_counter() - start)
+            history.time.append(time.perf_counter() - clock_start)
             if X_val is not None:
                 history.val_cost.append(cost_fn(net.feedforward(X_val), Y_val))
                 if best is None or history.val_cost[-1] < best[0]:

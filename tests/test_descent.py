@@ -53,6 +53,18 @@ def test_updates_per_epoch(data, batch_size, per_epoch):
     assert len(history.cost) == 4 and history.epochs == 3
 
 
+def test_history_time_is_the_wall_time_since_the_start(data):
+    import time
+    X, Y = data
+    before = time.perf_counter()
+    history = bp.train(bp.Network([2, 3, 1], seed=0), X, Y, learning_rate=0.1, batch_size=4,
+                       epochs=5, seed=0)
+    elapsed = time.perf_counter() - before
+    assert history.time[0] == 0.0 and len(history.time) == 6
+    assert all(a <= b for a, b in zip(history.time, history.time[1:]))
+    assert history.time[-1] <= elapsed
+
+
 def test_default_batch_size_is_the_whole_set(data):
     X, Y = data
     assert bp.train(bp.Network([2, 1]), X, Y, learning_rate=0.1, epochs=2).updates == 2
