@@ -43,6 +43,10 @@ def execute_notebook(path, timeout=300):
 def execute_all(paths, jobs=None, timeout=300):
     """Execute every notebook found in ``paths``, ``jobs`` at a time; yield each path when done."""
     notebooks = find_notebooks(paths)
+    # Several kernels at once, each with a BLAS thread per core, would fight over
+    # the cores; one thread each is faster for the chapters' small products.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     jobs = jobs or min(len(notebooks), os.cpu_count() or 1) or 1
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [(nb, pool.submit(execute_notebook, nb, timeout)) for nb in notebooks]

@@ -1,10 +1,18 @@
-"""Shared test set-up: a headless matplotlib, and small fixed problems."""
-import matplotlib
+"""Shared test set-up: one BLAS thread per kernel, a headless matplotlib, small fixed problems."""
+import os
+
+# nbval starts a kernel per notebook, and pytest-xdist runs two at once on two
+# cores; with BLAS's default of a thread per core each, the small matrix products
+# of the chapters slow down many times over. Kernels inherit this environment.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")   # tests draw figures but never show them
 
-import numpy as np
-import pytest
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 
 @pytest.fixture
