@@ -71,7 +71,7 @@ def site(tmp_path_factory):
     # paths in a config file are read relative to it: this copy lives elsewhere
     config["sphinx"]["local_extensions"] = {
         name: str(ROOT / path) for name, path in config["sphinx"]["local_extensions"].items()}
-    (out / "_config.yml").write_text(yaml.safe_dump(config))
+    (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))  # script order matters
     jb = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out),
                              "--config", str(out / "_config.yml"), "-W", "-n", "--keep-going"],
