@@ -1,0 +1,128 @@
+"""The checks of backprop over a batch (Chapter 5), one gradient-descent update and an
+epoch of mini-batch gradient descent (Chapters 3 and 6)."""
+import numpy as np
+
+from ... import descent
+from ...backprop import backprop as reference_backprop
+from ...network import Network
+from ..compare import close
+from ..harness import Case, call, check, refuse, report, standing_in
+from .inputs import named, network_case, pattern, seed_from, size_from
+
+NETWORK_CASES = [
+    ("network [2, 3, 1], batch of 4", [2, 3, 1], 4, 1, 1.0),
+    ("network [3, 5, 4, 2], batch of 6", [3, 5, 4, 2], 6, 2, 1.0),
+    ("network [2, 4, 3], a batch of one", [2, 4, 3], 1, 3, 1.0),
+    ("network [3, 2], no hidden layer", [3, 2], 5, 4, 1.0),
+    ("network [2, 3, 2] with large weights (saturated units)", [2, 3, 2], 3, 5, 8.0),
+]
+
+
+def check_backprop(backprop):
+    """The gradient of the mean quadratic cost for every weight and bias of a sigmoid network."""
+    def case(label, sizes, n, seed, scale):
+        net, X, Y = network_case(sizes, n, seed, scale)
+        return Case(label, {"net": net, "X": X, "Y": Y}, reference_backprop(net, X, Y))
+
+    def hidden(rng):
+        sizes = [[size_from(rng, 6) for _ in range(1 + size_from(rng, 4))] for _ in range(3)]
+        return [case("", s, size_from(rng, 8), seed_from(rng), 1.0) for s in sizes]
+
+    check("backprop", backprop, [case(*c) for c in NETWORK_CASES], hidden=hidden,
+          compare=named(("grad_w", "grad_b"), lists=True), allowed=("Network", "sigmoid_prime"))
+
+
+def check_update_mini_batch(update_mini_batch):
+    """θ ← θ − η ∇_θ C on one mini-batch, changing the network's parameters in place."""
+    def parameters_after(net, X, Y, learning_rate):
+        update_mini_batch(net, X, Y, learning_rate)
+        return net.weights, net.biases
+
+    def case(label, sizes, n, seed, learning_rate):
+        net, X, Y = network_case(sizes, n, seed)
+        reference = net.copy()
+        descent.update_mini_batch(reference, X, Y, learning_rate)
+        return Case(label, {"net": net, "X": X, "Y": Y, "learning_rate": learning_rate},
+                    (reference.weights, reference.biases))
+
+    cases = [
+        case("network [2, 3, 1], batch of 4, η = 0.5", [2, 3, 1], 4, 1, 0.5),
+        case("a batch of one, η = 1", [2, 3, 1], 1, 2, 1.0),
+        case("network [3, 4, 2], batch of 5, η = 3", [3, 4, 2], 5, 3, 3.0),
+        case("network [2, 2, 2], square layers, η = 0.1", [2, 2, 2], 3, 4, 0.1),
+    ]
+    check("update_mini_batch", parameters_after, cases, may_change=("net",),
+          answer=update_mini_batch, compare=named(("weights", "biases"), lists=True),
+          allowed=("Network", "backprop"))
+
+
+class _Spy:
+    """Stands in for the student's ``update_mini_batch`` while ``train_epoch`` runs: records
+    which examples each mini-batch holds, then applies bpkit's update, so that a mistake
+    in the update exercise is not counted again here."""
+
+    def __init__(self):
+        self.batches, self.problems, self.learning_rate = [], [], None
+
+    def __call__(self, net, X, Y, learning_rate):
+        X, Y = np.asarray(X), np.asarray(Y)
+        rows = [int(round(x)) for x in X[:, 0]]
+        if not np.allclose(Y[:, 0], np.array(rows) / 100.0):
+            self.problems.append("the rows of X and Y in a mini-batch do not belong together")
+        self.batches.append(rows)
+        self.learning_rate = learning_rate
+        descent.update_mini_batch(net, X, Y, learning_rate)
+
+
+def _epoch(train_epoch, n, batch_size, seed, learning_rate=0.5):
+    """Run the answer's epoch on n numbered examples: (the batches it made, a problem or None)."""
+    X = np.column_stack([np.arange(n, dtype=float), pattern((n,), 1)])
+    Y = (np.arange(n, dtype=float) / 100.0).reshape(-1, 1)
+    net = Network([2, 3, 1], seed=seed)
+    start = net.copy()
+    spy = _Spy()
+    rng = np.random.default_rng(seed)
+    with standing_in(train_epoch, "update_mini_batch", spy):
+        _, error = call(train_epoch, net, X, Y, learning_rate, batch_size, rng)
+    for rows in spy.batches:          # replay the answer's order with bpkit's update
+        descent.update_mini_batch(start, X[rows], Y[rows], learning_rate)
+    problem = error or (spy.problems[0] if spy.problems else None)
+    if problem is None and not spy.batches:
+        problem = "never called update_mini_batch"
+    elif problem is None and spy.learning_rate != learning_rate:
+        problem = f"update_mini_batch got learning rate {spy.learning_rate}, not {learning_rate}"
+    elif problem is None and close(start.weights + start.biases, net.weights + net.biases):
+        problem = "the network's weights after the epoch are not those of its updates"
+    return spy.batches, problem
+
+
+def check_train_epoch(train_epoch):
+    """One epoch of mini-batch GD: a fresh shuffle from ``rng``, then one update per mini-batch."""
+    refuse("train_epoch", train_epoch, allowed=("Network", "backprop"))
+    sizes = [(8, 3), (6, 2), (5, 5), (4, 1)]
+    failures, items = [], []
+    for n, batch_size in sizes:
+        label = f"{n} examples, batches of {batch_size}"
+        batches, problem = _epoch(train_epoch, n, batch_size, seed=n)
+        expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+        if problem is None and sorted(sum(batches, [])) != list(range(n)):
+            problem = f"the mini-batches {batches} do not hold every example exactly once"
+        elif problem is None and [len(b) for b in batches] != expected:
+            problem = f"mini-batch sizes {[len(b) for b in batches]}, expected {expected}"
+        failures += [(label, {}, problem)] if problem else []
+        items.append((label, expected))
+    if len(failures) == len(sizes):            # nothing works yet: skip the order checks
+        report("train_epoch", len(sizes), failures, items, errors=[p for _, _, p in failures])
+    first, again, other = (_epoch(train_epoch, 8, 2, seed=s)[0] for s in (0, 0, 1))
+    order_checks = [
+        ("the order is shuffled", first and sum(first, []) == list(range(8)),
+         "the examples were visited in their stored order 0, 1, …, 7: shuffle them first"),
+        ("the same rng seed gives the same order", first != again,
+         "two epochs with the same seed gave different orders: draw the order from rng"),
+        ("another seed gives another order", first == other,
+         "seeds 0 and 1 gave the same order: draw the order from rng, not a fixed one"),
+    ]
+    for label, failed, why in order_checks:
+        failures += [(label, {}, why)] if failed else []
+        items.append((label, None))
+    report("train_epoch", len(items), failures, items)

@@ -1,0 +1,118 @@
+"""Comparing an answer's result with the reference, and showing both in a message.
+
+``close`` accepts numbers, arrays, and tuples or lists of them, within a tolerance;
+``show`` writes a value short enough for a failure line; ``digest`` fingerprints the
+values a check passed on, rounded so that a 1-ulp difference between machines, or
+between two correct formulas, does not change it.
+"""
+import hashlib
+
+import numpy as np
+
+RTOL, ATOL = 1e-7, 1e-10
+
+
+def close(expected, got, rtol=RTOL, atol=ATOL, where=""):
+    """None if ``got`` equals ``expected`` (numbers, arrays, or tuples/lists of them)
+    within tolerance; otherwise a short reason."""
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            kind = f"{len(expected)} items" if where else f"a pair of {len(expected)} items"
+            return f"{where or 'result'} should be {kind}, got {describe(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            problem = close(e, g, rtol, atol, f"{where or 'result'}[{i}]")
+            if problem:
+                return problem
+        return None
+    expected = np.asarray(expected, dtype=np.float64)
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{where or 'result'} should be numbers, got {describe(got)}"
+    name = where or "result"
+    if got.shape != expected.shape:
+        want = "a single number" if expected.shape == () else f"shape {expected.shape}"
+        return f"{name} should be {want}, got shape {got.shape}"
+    if not np.all(np.isfinite(got)):
+        return f"{name} contains nan or inf"
+    if not np.allclose(got, expected, rtol=rtol, atol=atol):
+        diff = np.abs(got - expected)
+        at = np.unravel_index(np.argmax(diff), diff.shape) if diff.shape else ()
+        index = f" at index {tuple(int(i) for i in at)}" if at else ""
+        return f"{name} differs by up to {float(diff.max()):.3g}{index}"
+    return None
+
+
+def same_object_values(before, after):
+    """True if an argument still holds its values after the call (arrays compared exactly)."""
+    if isinstance(before, np.ndarray):
+        return isinstance(after, np.ndarray) and before.shape == after.shape and \
+            bool(np.array_equal(before, after, equal_nan=True))
+    if hasattr(before, "weights") and hasattr(before, "biases"):   # a Network
+        return all(same_object_values(b, a) for b, a in
+                   zip(before.weights + before.biases, after.weights + after.biases))
+    return True
+
+
+def show(value, limit=12):
+    """A short, stable text for a value in a failure message."""
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(show(v, limit) for v in value)
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    if hasattr(value, "sizes") and hasattr(value, "weights"):
+        return f"Network({value.sizes})"
+    if callable(value):
+        return getattr(value, "label", None) or getattr(value, "__name__", "a function")
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return describe(value)
+    if array.ndim == 0:
+        return f"{float(array):.6g}"
+    if array.size > limit:
+        return f"array of shape {array.shape}"
+    return _nested(array)
+
+
+def _nested(array):
+    if array.ndim == 1:
+        return "[" + ", ".join(f"{float(v):.6g}" for v in array) + "]"
+    return "[" + ", ".join(_nested(row) for row in array) + "]"
+
+
+def describe(value):
+    """Type (and shape) of an unexpected result: ``None``, ``list of 3``, ``array (2, 3)``."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
+def digest(items):
+    """Eight hex digits fingerprinting labels and values, rounded so that 1-ulp
+    differences between machines or between equivalent formulas do not change it."""
+    h = hashlib.sha256()
+    for label, values in items:
+        h.update(str(label).encode())
+        for v in _flat(values):
+            h.update(f"{round(v, 9) + 0.0:.6g};".encode())
+    return h.hexdigest()[:8]
+
+
+def _flat(values):
+    if values is None:
+        return []
+    if isinstance(values, (tuple, list)):
+        return [v for item in values for v in _flat(item)]
+    if isinstance(values, (int, float, np.floating, np.integer, np.ndarray)):
+        return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+    return [float(len(str(values)))]
+
+
+def labelled(fn, label):
+    """``fn`` with a text used when a failure message shows it (a cost function, say)."""
+    fn.label = label
+    return fn

@@ -1,0 +1,216 @@
+"""``bpkit grade``: score students' notebooks, exercise by exercise, with nbval.
+
+Each submitted notebook is matched by file name with a teacher's notebook of the
+source folder; the student's answers are spliced into the teacher's executed
+notebook (``splice``) and nbval runs the result (``nbval_run``), several notebooks
+at a time. An exercise scores its points when all its check cells pass, that is
+reproduce the teacher's stored output, and nothing was refused before the run.
+
+A cell that runs past the time limit scores 0 for its exercise. nbval then marks
+the notebook's later cells as expected failures, or its kernel is gone; so the
+notebook is graded again with that answer replaced by the stub, and the exercises
+after it take their scores from that run.
+"""
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from ..notebooks import find_notebooks
+from .nbval_run import GradingError, run_nbval
+from .notebook import code_cell_numbers, exercises, is_check
+from .scores import ExerciseScore, NotebookGrade, format_table, write_csv
+from .splice import NotANotebook, read_submission, splice
+
+__all__ = ["grade", "default_source", "format_table", "write_csv", "UsageError", "GradingError"]
+
+
+class UsageError(Exception):
+    """The command was called wrongly (a missing file, an unexecuted source notebook …)."""
+
+
+def default_source():
+    """The book's own exercise folder, ``book/exercises`` next to the bpkit package."""
+    return Path(__file__).resolve().parents[2] / "book" / "exercises"
+
+
+def grade(paths, source=None, timeout=30.0, jobs=None, seed=None):
+    """Grade the notebooks in ``paths`` (files, or folders searched for .ipynb files).
+
+    Returns a ``NotebookGrade`` for each, in order. ``timeout``: seconds per cell;
+    ``jobs``: notebooks run at once (default: the number of cores); ``seed`` fixes
+    the extra cases the checks draw while grading (default: fresh for each run).
+    """
+    source = Path(source) if source else default_source()
+    if not source.is_dir():
+        raise UsageError(f"the source folder {source} does not exist (give --source)")
+    teachers = {}
+    for path in find_notebooks([source]):
+        if path.name in teachers:
+            raise UsageError(f"two exercise notebooks are called {path.name} in {source}")
+        teachers[path.name] = path
+    loaded, results, attempts = {}, [], []
+    for path in _submissions(paths):
+        result = NotebookGrade(str(path))
+        results.append(result)
+        if path.name not in teachers:
+            result.graded = False
+            result.notes.append(f"no exercise notebook called {path.name} in {source}")
+            continue
+        if path.name not in loaded:
+            loaded[path.name] = _Teacher(teachers[path.name])
+        try:
+            attempts.append(_Attempt(result, loaded[path.name], read_submission(path)))
+        except NotANotebook as exc:
+            result.notes.append(str(exc))
+            result.zero(loaded[path.name].exercises, "not graded: not a valid notebook")
+    if not any(r.graded for r in results):
+        raise UsageError(f"none of the notebooks has the name of an exercise notebook in {source} "
+                         f"({', '.join(sorted(teachers)) or 'it has none'})")
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    _run(attempts, timeout, jobs or os.cpu_count() or 1, seed)
+    return results
+
+
+def _submissions(paths):
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += find_notebooks([path])
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"no such file or folder: {path}")
+    if not found:
+        raise UsageError("no notebooks to grade")
+    return found
+
+
+class _Teacher:
+    """A teacher notebook, read once: its cells, exercises and nbval's cell numbers."""
+
+    def __init__(self, path):
+        self.path = path
+        self.nb = nbformat.read(path, as_version=4)
+        self.exercises = exercises(self.nb)
+        self.numbers = code_cell_numbers(self.nb)
+        if any(is_check(c) and c.get("execution_count") is None for c in self.nb.cells):
+            # nbval never compares a cell stored unrun: every answer would pass.
+            raise UsageError(f"{path} has check cells without stored outputs: execute it first "
+                             f"(bpkit execute {path.parent})")
+
+    def cells_of(self, ex):
+        return [self.numbers[gid] for gid in ex.answers + ex.checks if gid in self.numbers]
+
+
+def _run(attempts, timeout, jobs, seed):
+    """nbval rounds until every notebook is scored: one round, plus one more for each
+    answer that ran past the time limit."""
+    pending = list(attempts)
+    rounds = 1 + max((len(a.teacher.exercises) for a in pending), default=0)
+    with tempfile.TemporaryDirectory(prefix="bpkit-grade-") as tmp:
+        for round_ in range(rounds):
+            folder = Path(tmp) / f"round{round_}"
+            runnable = [a for i, a in enumerate(pending) if a.prepare(folder / f"{i:04d}")]
+            outcomes = {}
+            if runnable:
+                outcomes = run_nbval([a.file for a in runnable], folder, timeout, jobs, seed)
+            pending = [a for a in pending
+                       if not a.finished and not a.score(outcomes.get(a.file, {}), timeout)]
+            if not pending:
+                return
+    for attempt in pending:     # cannot happen: each round stubs one more answer
+        attempt.give_up("could not be graded")
+
+
+class _Attempt:
+    """One student notebook on its way through one or more nbval runs."""
+
+    def __init__(self, result, teacher, student):
+        self.result, self.teacher, self.student = result, teacher, student
+        self.stubbed = {}       # exercise -> why its answer is replaced by the stub
+        self.scores = {}        # exercise -> its final ExerciseScore
+        self.file = self.splice = None
+        self.finished = False
+
+    def prepare(self, folder):
+        """Write the spliced notebook; False if nothing in it needs running."""
+        first = self.splice is None
+        try:
+            self.splice = splice(self.teacher.nb, self.student, self.teacher.exercises,
+                                 self.stubbed)
+        except Exception as exc:   # a file nbformat accepted, holding something unexpected
+            self.give_up(f"could not be graded ({type(exc).__name__}: {exc})")
+            return False
+        if first:
+            self.result.notes += self.splice.notes
+        if not self.splice.runs:
+            return False
+        self.file = folder / self.teacher.path.name
+        folder.mkdir(parents=True)
+        nbformat.write(self.splice.notebook, self.file)
+        return True
+
+    def score(self, cells, timeout):
+        """Score from nbval's outcomes; True when every exercise has its final score."""
+        limit = min((n for n, o in cells.items() if o.timed_out), default=None)
+        culprit = next((ex for ex in self.teacher.exercises
+                        if limit in self.teacher.cells_of(ex)), None)
+        again = False
+        for ex in self.teacher.exercises:
+            if ex.name in self.scores:
+                continue
+            if ex.name in self.splice.refused:
+                why = self.splice.refused[ex.name]
+            elif limit is None or max(self.teacher.cells_of(ex), default=-1) < limit:
+                self.scores[ex.name] = _verdict(ex, self.teacher, cells)
+                continue
+            elif ex is culprit:
+                why = self.stubbed[ex.name] = f"time limit of {timeout:g} s per cell exceeded"
+                again = True
+            elif culprit is not None:
+                again = True        # ran after the time limit: graded again without that answer
+                continue
+            else:
+                why = f"the notebook's own cell {limit} exceeded the time limit"
+            self.scores[ex.name] = ExerciseScore(ex.name, 0.0, ex.points, why)
+        if again:
+            return False
+        self.finished = True
+        self.result.exercises = [self.scores[ex.name] for ex in self.teacher.exercises]
+        return True
+
+    def give_up(self, why):
+        self.finished = True
+        self.result.exercises = [self.scores.get(ex.name)
+                                 or ExerciseScore(ex.name, 0.0, ex.points, why)
+                                 for ex in self.teacher.exercises]
+
+
+def _verdict(ex, teacher, cells):
+    """Full points if every check cell of ``ex`` passed under nbval, else 0 and why."""
+    for gid in ex.checks:
+        outcome = cells.get(teacher.numbers.get(gid))
+        if outcome is None:
+            return ExerciseScore(ex.name, 0.0, ex.points, "check cell did not run")
+        if outcome.outcome != "passed":
+            return ExerciseScore(ex.name, 0.0, ex.points, _why(outcome.text))
+    # As in nbgrader, only the checks count; an error in the answer cell is a remark.
+    raised = [cells.get(teacher.numbers.get(gid)) for gid in ex.answers]
+    notes = [f"answer cell raised {_why(o.text)}" for o in raised if o and o.outcome != "passed"]
+    return ExerciseScore(ex.name, ex.points, ex.points, "; ".join(notes))
+
+
+def _why(text):
+    """One line from nbval's report: the exception's last line, or that outputs differ."""
+    if "Cell outputs differ" in text:
+        return "check output differs from the teacher's"
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for line in reversed(lines):
+        head, _, rest = line.partition(":")
+        if rest and head.replace(".", "").isidentifier():
+            rest = rest.replace("(listed above)", "").strip()
+            return (f"check failed: {rest}" if head == "CheckFailed" else f"{head}: {rest}")[:200]
+    return lines[-1][:200] if lines else "failed"

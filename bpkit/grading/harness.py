@@ -1,0 +1,213 @@
+"""What every exercise check shares: call the answer on fixed cases, compare, print one line.
+
+A check calls the student's function on a list of cases, compares each result with
+bpkit's reference, and prints exactly one line when all of them agree::
+
+    sigmoid: 6/6 cases pass [3f9a0c1d]
+
+The bracket is a digest of the values the answer had to produce on the check's
+inputs (rounded, so an answer computed another way gives the same digest); the
+teacher's executed notebook stores it, the student's copy has its outputs cleared.
+When a case fails, the check lists it (inputs, expected, got) and raises
+``CheckFailed``: the cell turns red and *Run All* stops there, as with nbgrader's
+``assert`` cells.
+
+While grading, ``bpkit grade`` sets ``BPKIT_GRADING_SEED``: every check then also
+runs extra cases drawn at random, so an answer that only memorised the visible
+cases fails. On success the printed line is the same as without them.
+"""
+import contextlib
+import copy
+import io
+import os
+import types
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+from .compare import close, describe, digest, same_object_values, show
+
+GRADING_SEED = "BPKIT_GRADING_SEED"
+
+
+class CheckFailed(AssertionError):
+    """An answer did not pass its check; the lines printed above say which case and how."""
+
+    def _render_traceback_(self):
+        # IPython shows these lines instead of a traceback into bpkit's own code.
+        return [f"CheckFailed: {self}"]
+
+
+class Case(NamedTuple):
+    """One call of the answer: ``fn(*inputs.values())`` should give ``expected``."""
+    label: str
+    inputs: dict
+    expected: object
+
+
+class Outcome(NamedTuple):
+    """What a case gave: ``problem`` is None when it passed; ``values`` feed the digest."""
+    problem: str = None
+    values: object = None
+    error: str = None      # the exception the answer raised, if any
+
+
+def quiet():
+    """Silence what the answer prints or warns while a check calls it: the check's
+    output must be its own line only, whatever debugging prints the answer holds."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+    stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+    stack.enter_context(warnings.catch_warnings())
+    warnings.simplefilter("ignore")
+    stack.enter_context(np.errstate(all="ignore"))
+    return stack
+
+
+def call(fn, *args):
+    """``(result, None)``, or ``(None, "raised TypeError: …")`` if the answer raised."""
+    try:
+        with quiet():
+            return fn(*args), None
+    except Exception as exc:   # KeyboardInterrupt (the time limit) is not caught
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return None, f"raised {type(exc).__name__}" + (f": {text[:200]}" if text else "")
+
+
+def run_case(fn, case, compare, may_change=()):
+    """Call ``fn`` on copies of the case's inputs, compare, and notice changed arguments
+    (bpkit's functions never change their arguments, except those in ``may_change``)."""
+    args = copy.deepcopy(list(case.inputs.values()))
+    got, error = call(fn, *args)
+    if error:
+        return Outcome(error, error=error)
+    problem = compare(case.expected, got)
+    if problem is None:
+        for name, before, after in zip(case.inputs, case.inputs.values(), args):
+            if name not in may_change and not same_object_values(before, after):
+                problem = f"changed its argument {name} in place; compute a new array instead"
+                break
+    if problem:
+        return Outcome(f"expected {show(case.expected)}\n       got      {show(got)}"
+                       f"\n       ({problem})")
+    return Outcome(values=case.expected)
+
+
+def check(name, fn, cases, compare=None, hidden=None, allowed=(), may_change=(), answer=None):
+    """Run ``cases`` (and, while grading, ``hidden(rng)``'s cases too) and report.
+
+    ``allowed``: names of bpkit functions the notebook gives the student;
+    ``may_change``: arguments the answer is meant to change in place;
+    ``answer``: the student's function, when ``fn`` is a wrapper around it.
+    """
+    compare = compare or close
+    refuse(name, answer or fn, allowed)
+    outcomes = [run_case(fn, case, compare, may_change) for case in cases]
+    failures = [(c.label, c.inputs, o.problem) for c, o in zip(cases, outcomes) if o.problem]
+    report(name, len(cases), failures, [(c.label, o.values) for c, o in zip(cases, outcomes)],
+           errors=[o.error for o in outcomes])
+    rng = grading_rng()
+    if hidden is not None and rng is not None:
+        if any(run_case(fn, case, compare, may_change).problem for case in hidden(rng)):
+            print(f"{name}: fails on the extra cases used in grading")
+            raise CheckFailed(f"{name}: fails on the extra cases used in grading")
+
+
+def report(name, total, failures, digest_items, errors=()):
+    """Print the one-line verdict, or the failing cases, and raise ``CheckFailed`` on failure."""
+    if not failures:
+        print(f"{name}: {total}/{total} cases pass [{digest(digest_items)}]")
+        return
+    errors = [e for e in errors if e]
+    if len(failures) == total and len(errors) == total and len(set(errors)) == 1 \
+            and "NotImplementedError" in errors[0]:
+        print(f"{name}: not answered yet ({errors[0]})")
+        raise CheckFailed(f"{name}: not answered yet")
+    print(f"{name}: {total - len(failures)}/{total} cases pass")
+    for label, inputs, problem in failures:
+        shown = ", ".join(f"{k} = {show(v)}" for k, v in inputs.items()) if inputs else ""
+        print(f"  FAIL {label}" + (f": {shown}" if shown else ""))
+        print(f"       {problem}")
+    raise CheckFailed(f"{name}: {len(failures)} of {total} cases fail (listed above)")
+
+
+def refuse(name, fn, allowed=()):
+    """A check needs the student's own function: not bpkit's, and not one that calls it."""
+    if not callable(fn):
+        print(f"{name}: expected a function, got {describe(fn)}")
+        raise CheckFailed(f"{name}: expected a function")
+    if str(getattr(fn, "__module__", "") or "").startswith("bpkit"):
+        used = [f"bpkit's own {getattr(fn, '__name__', name)}"]
+    else:
+        used = bpkit_names(fn, allowed)
+    if used:
+        print(f"{name}: not allowed: uses {', '.join(used)}; answers use numpy only")
+        raise CheckFailed(f"{name}: not allowed (uses bpkit)")
+
+
+@contextlib.contextmanager
+def standing_in(fn, name, stand_in):
+    """Bind ``name`` to ``stand_in`` in the namespace ``fn`` was defined in (the notebook's),
+    for the duration of a check; restore it afterwards."""
+    namespace = getattr(fn, "__globals__", None)
+    if namespace is None:
+        yield
+        return
+    missing = object()
+    saved = namespace.get(name, missing)
+    namespace[name] = stand_in
+    try:
+        yield
+    finally:
+        if saved is missing:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = saved
+
+
+def grading_rng():
+    """A random generator seeded by the grader, or None when a student runs the check."""
+    seed = os.environ.get(GRADING_SEED)
+    return np.random.default_rng(int(seed)) if seed and seed.isdigit() else None
+
+
+def bpkit_names(fn, allowed=()):
+    """Names the answer's code (and the helpers it calls) uses that are bpkit itself.
+
+    The notebook may hand some of bpkit's functions to the student (``allowed``,
+    e.g. ``sigmoid_prime`` in the BP1 exercise); anything else from bpkit — the
+    module, or the very function being practised — is not an answer. The grader
+    refuses such answers before running them; this catches them while the student works.
+    """
+    found, seen, todo = set(), set(), [fn]
+    while todo:
+        f = todo.pop()
+        code, namespace = getattr(f, "__code__", None), getattr(f, "__globals__", None)
+        if code is None or namespace is None or id(f) in seen:
+            continue
+        seen.add(id(f))
+        for name in _names(code):
+            value = namespace.get(name)
+            if value is None or name in allowed:
+                continue
+            origin = value.__name__ if isinstance(value, types.ModuleType) else \
+                getattr(value, "__module__", "")
+            if str(origin or "").startswith("bpkit"):
+                found.add(name)
+            elif isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+                todo.append(value)
+        for cell in getattr(f, "__closure__", None) or ():
+            with contextlib.suppress(ValueError):
+                if isinstance(cell.cell_contents, types.FunctionType):
+                    todo.append(cell.cell_contents)
+    return sorted(found)
+
+
+def _names(code):
+    """Global names used by a code object and the functions defined inside it."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names

@@ -1,0 +1,63 @@
+"""What grading gives back: a score per exercise, and the table and CSV made of them."""
+import csv
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ExerciseScore:
+    name: str
+    points: float
+    max_points: float
+    reason: str = ""        # why points were lost, or a remark
+
+
+@dataclass
+class NotebookGrade:
+    path: str                                       # as given to the grader
+    exercises: list = field(default_factory=list)   # ExerciseScore, in the notebook's order
+    notes: list = field(default_factory=list)       # remarks on the file as a whole
+    graded: bool = True                             # False: no exercise notebook of that name
+
+    @property
+    def points(self):
+        return sum(e.points for e in self.exercises)
+
+    @property
+    def max_points(self):
+        return sum(e.max_points for e in self.exercises)
+
+    def zero(self, exercises, why):
+        """Every exercise of the notebook scores 0, for one reason."""
+        self.exercises = [ExerciseScore(ex.name, 0.0, ex.points, why) for ex in exercises]
+
+
+def _number(x):
+    return f"{x:g}"
+
+
+def format_table(results):
+    """The per-exercise score table ``bpkit grade`` prints."""
+    width = max([len(e.name) for r in results for e in r.exercises] + [8])
+    lines = []
+    for r in results:
+        total = f"{_number(r.points)}/{_number(r.max_points)}" if r.graded else "not graded"
+        lines.append(f"{r.path}  {total}")
+        lines += [f"    note: {note}" for note in r.notes]
+        for e in r.exercises:
+            score = f"{_number(e.points)}/{_number(e.max_points)}"
+            reason = f"  {e.reason}" if e.reason else ""
+            lines.append(f"    {e.name:<{width}}  {score:>7}{reason}")
+    graded = [r for r in results if r.graded]
+    points, total = sum(r.points for r in graded), sum(r.max_points for r in graded)
+    lines.append(f"{len(graded)} notebook(s) graded: {_number(points)}/{_number(total)} points")
+    return "\n".join(lines)
+
+
+def write_csv(results, path):
+    """One row per notebook and exercise, header ``notebook,exercise,points,max_points``."""
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["notebook", "exercise", "points", "max_points"])
+        for r in results:
+            for e in r.exercises:
+                writer.writerow([r.path, e.name, _number(e.points), _number(e.max_points)])
