@@ -143,6 +143,18 @@ def visible_figure(page, slider_box):
         return imgs.length ? imgs[imgs.length - 1].src : null; }""")
 
 
+def press_right_and_see_new_figure(page, box, handle, timeout):
+    """Move a slider one step with the keyboard; the figure its box shows must change."""
+    before = visible_figure(page, box)
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        """([box, before]) => { const imgs = [...box.querySelectorAll('img')]
+            .filter(i => i.offsetParent !== null);
+            return imgs.length && imgs[imgs.length - 1].src !== before; }""",
+        arg=[box, before], timeout=timeout)
+
+
 @pytest.mark.parametrize("doc", chapter_pages())
 def test_page_is_complete_offline(browser, site, doc):
     base, html = site
@@ -175,14 +187,7 @@ def move_every_slider(page):
     assert boxes, "no slider with a precomputed figure on this page"
     for box in boxes:
         for handle in box.query_selector_all(".widget-slider .noUi-handle"):
-            before = visible_figure(page, box)
-            handle.focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                """([box, before]) => { const imgs = [...box.querySelectorAll('img')]
-                    .filter(i => i.offsetParent !== null);
-                    return imgs.length && imgs[imgs.length - 1].src !== before; }""",
-                arg=[box, before], timeout=5000)
+            press_right_and_see_new_figure(page, box, handle, timeout=5000)
 
 
 def test_search_finds_backpropagation(browser, site):
@@ -254,13 +259,6 @@ def test_chapter_runs_in_jupyterlab_and_slider_redraws(browser, lab):
         box = slider.evaluate_handle("h => h.closest('.widget-vbox')")
         page.wait_for_function("b => [...b.querySelectorAll('img')].some(i => i.offsetParent)",
                                arg=box, timeout=60000)
-        before = visible_figure(page, box)
-        slider.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            """([box, before]) => { const imgs = [...box.querySelectorAll('img')]
-                .filter(i => i.offsetParent !== null);
-                return imgs.length && imgs[imgs.length - 1].src !== before; }""",
-            arg=[box, before], timeout=10000)
+        press_right_and_see_new_figure(page, box, slider, timeout=10000)
         assert not watch.foreign, watch.foreign
     page.close()
