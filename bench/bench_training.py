@@ -1,15 +1,25 @@
 """How fast is one epoch of training? bpkit against a textbook loop, scikit-learn and PyTorch.
 
-    .venv/bin/python bench/bench_training.py            # the training table (a few minutes)
+    .venv/bin/python bench/bench_training.py            # training tables and sliders (≈ 10 min)
     .venv/bin/python bench/bench_training.py --quick    # fewer repeats
     .venv/bin/python bench/bench_training.py --book     # also: cold book build and test-suite time
 
 Workloads: (a) a 784-100-10 sigmoid network on 10,000 random examples, (b) a
 64-32-10 network on the 8×8 digits; batch sizes 1, 10, 32, 128 and the full
-set. Each contender trains one epoch of plain mini-batch SGD (no momentum, no
-L2) from the same start. Repeats are interleaved (a, b, c, a, b, c, …) so that
-a slow moment of the machine hits every contender alike; the table shows
-medians and each contender's time as a multiple of bpkit's.
+set. Each contender trains plain mini-batch SGD (no momentum, no L2) from the
+same start, EPOCHS epochs per timed run (so one-time setup, such as
+scikit-learn's initialisation or bpkit's cost before the first epoch, is
+shared by the epochs as in real training); the tables give seconds per epoch.
+bpkit's runs also record the exact cost on the whole training set after every
+epoch, which the others do not compute.
+
+Repeats are interleaved (a, b, c, a, b, c, …) so that a slow moment of the
+machine hits every contender alike; the tables show medians. The verdict
+compares like with like: bpkit in float64 against the fastest float64 library
+run, bpkit in float32 against the fastest float32 one.
+
+Then the slider moves: every live slider of the book, timed in its chapter's
+own kernel (retrain + redraw, per value), and the GEMM rate of numpy.
 """
 import argparse
 import os
@@ -29,6 +39,8 @@ import bpkit as bp  # noqa: E402
 
 LEARNING_RATE = 0.1
 SMALL_N = 1000
+EPOCHS = 4
+SETTLE = 0.3
 
 
 # ---------------------------------------------------------------- contenders
@@ -38,7 +50,8 @@ def bpkit_epoch(sizes, X, Y, batch_size, dtype=np.float64):
     Xc, Yc = X.astype(dtype), Y.astype(dtype)
 
     def run():
-        bp.train(net, Xc, Yc, learning_rate=LEARNING_RATE, batch_size=batch_size, epochs=1, seed=0)
+        bp.train(net, Xc, Yc, learning_rate=LEARNING_RATE, batch_size=batch_size, epochs=EPOCHS,
+                 seed=0)
     return run
 
 
@@ -52,6 +65,10 @@ def textbook_epoch(sizes, X, Y, batch_size):
         return 1 / (1 + np.exp(-z))
 
     def run():
+        for _ in range(EPOCHS):
+            epoch()
+
+    def epoch():
         order = rng.permutation(len(X))
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]
@@ -79,7 +96,7 @@ def textbook_epoch(sizes, X, Y, batch_size):
     return run
 
 
-def sklearn_epoch(sizes, X, Y, batch_size):
+def sklearn_epoch(sizes, X, Y, batch_size, dtype=np.float64):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
 
@@ -87,11 +104,12 @@ def sklearn_epoch(sizes, X, Y, batch_size):
         model = MLPRegressor(hidden_layer_sizes=tuple(sizes[1:-1]), activation="logistic",
                              solver="sgd", learning_rate_init=LEARNING_RATE, momentum=0.0,
                              nesterovs_momentum=False, alpha=0.0, batch_size=batch_size,
-                             max_iter=1, shuffle=True, random_state=0, early_stopping=False,
+                             max_iter=EPOCHS, shuffle=True, random_state=0, early_stopping=False,
                              n_iter_no_change=10**9, tol=0.0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X, Y)   # max_iter=1: one epoch (includes its own weight init, cheap)
+            model.fit(Xc, Yc)   # max_iter epochs (and its own weight initialisation)
+    Xc, Yc = X.astype(dtype), Y.astype(dtype)   # scikit-learn keeps float32 as float32
     return run
 
 
@@ -109,20 +127,22 @@ def torch_epoch(sizes, X, Y, batch_size, dtype):
     generator = torch.Generator().manual_seed(0)
 
     def run():
-        order = torch.randperm(len(Xt), generator=generator)
-        for start in range(0, len(Xt), batch_size):
-            idx = order[start:start + batch_size]
-            opt.zero_grad()
-            loss = 0.5 * ((model(Xt[idx]) - Yt[idx]) ** 2).sum(dim=1).mean()
-            loss.backward()
-            opt.step()
+        for _ in range(EPOCHS):
+            order = torch.randperm(len(Xt), generator=generator)
+            for start in range(0, len(Xt), batch_size):
+                idx = order[start:start + batch_size]
+                opt.zero_grad()
+                loss = 0.5 * ((model(Xt[idx]) - Yt[idx]) ** 2).sum(dim=1).mean()
+                loss.backward()
+                opt.step()
     return run
 
 
 def contenders(sizes, X, Y, batch_size, with_textbook):
     runs = {"bpkit": bpkit_epoch(sizes, X, Y, batch_size),
             "bpkit float32": bpkit_epoch(sizes, X, Y, batch_size, np.float32),
-            "scikit-learn": sklearn_epoch(sizes, X, Y, batch_size)}
+            "scikit-learn": sklearn_epoch(sizes, X, Y, batch_size),
+            "scikit-learn float32": sklearn_epoch(sizes, X, Y, batch_size, np.float32)}
     if with_textbook:
         runs["textbook loop"] = textbook_epoch(sizes, X, Y, batch_size)
     try:
@@ -134,23 +154,35 @@ def contenders(sizes, X, Y, batch_size, with_textbook):
     return runs
 
 
+#: contenders of each precision that bpkit is compared with in the verdict
+FLOAT64 = ("scikit-learn", "torch float64")
+FLOAT32 = ("scikit-learn float32", "torch float32")
+
+
 # ---------------------------------------------------------------- measuring
 
 def interleaved(runs, repeats):
-    """Median seconds per contender, repeats interleaved; one warm-up run each."""
+    """Median seconds per contender, repeats interleaved; one warm-up run each.
+
+    Between runs the machine idles for SETTLE seconds: BLAS and OpenMP worker
+    threads keep spinning for a while after a library's last call, and on two
+    cores the spinning threads of one library would slow down the next one.
+    """
     for run in runs.values():
         run()
     times = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
+            time.sleep(SETTLE)
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def gemm_rate(n=2000, repeats=5):
-    A, B = np.random.default_rng(0).standard_normal((2, n, n))
+def gemm_rate(dtype=np.float64, n=2000, repeats=5):
+    """numpy's large-matrix product rate in GFLOP/s: the ceiling for a full-batch epoch."""
+    A, B = np.random.default_rng(0).standard_normal((2, n, n)).astype(dtype)
     A @ B
     best = min(_timed(lambda: A @ B) for _ in range(repeats))
     return 2 * n ** 3 / best / 1e9
@@ -180,10 +212,12 @@ def workloads():
 
 
 def training_table(repeats):
-    print(f"numpy GEMM (2000x2000, float64): {gemm_rate():.1f} GFLOP/s")
+    rates = {np.float64: gemm_rate(np.float64), np.float32: gemm_rate(np.float32)}
+    print(f"numpy GEMM (2000x2000): {rates[np.float64]:.1f} GFLOP/s in float64, "
+          f"{rates[np.float32]:.1f} in float32")
     for title, sizes, X, Y in workloads():
-        print(f"\n## {title}: seconds per epoch (median of {repeats}), and x bpkit")
-        header = None
+        print(f"\n## {title}: seconds per epoch (median of {repeats} runs of {EPOCHS} epochs)")
+        rows = {}
         for batch_size in (1, 10, 32, 128, len(X)):
             # An epoch of n/b updates costs n/b times one update, so the small batches,
             # where the slowest contenders take minutes per epoch, are timed on the first
@@ -191,46 +225,106 @@ def training_table(repeats):
             scale = len(X) / SMALL_N if batch_size <= 10 and len(X) > SMALL_N else 1
             Xb, Yb = (X[:SMALL_N], Y[:SMALL_N]) if scale > 1 else (X, Y)
             medians = interleaved(contenders(sizes, Xb, Yb, batch_size, True), repeats)
-            medians = {name: t * scale for name, t in medians.items()}
-            if header is None:
-                names = list(medians) + ([] if "textbook loop" in medians else ["textbook loop"])
-                header = names
-                print("| batch | " + " | ".join(header) + " |")
-                print("|---" * (len(header) + 1) + "|")
-            base = medians["bpkit"]
-            cells = [f"{medians[n]:.4f} ({medians[n] / base:.2f}x)" if n in medians else "-"
-                     for n in header]
-            star = "*" if scale > 1 else ""
-            print(f"| {batch_size}{star} | " + " | ".join(cells) + " |", flush=True)
-        full = medians["bpkit"]
+            rows[f"{batch_size}{'*' if scale > 1 else ''}"] = {
+                name: t * scale / EPOCHS for name, t in medians.items()}
+            if len(rows) == 1:
+                names = list(medians)
+                print("| batch | " + " | ".join(names) + " |")
+                print("|---" * (len(names) + 1) + "|")
+            print(f"| {list(rows)[-1]} | " + " | ".join(f"{rows[list(rows)[-1]][n]:.4f}" for n in names)
+                  + " |", flush=True)
         print(f"(* timed on the first {SMALL_N} examples, scaled to {len(X)})")
-        print(f"bpkit at full batch: {epoch_flops(sizes, len(X)) / full / 1e9:.1f} GFLOP/s")
+        verdict(rows)
+        flops = epoch_flops(sizes, len(X))
+        for dtype, name in ((np.float64, "bpkit"), (np.float32, "bpkit float32")):
+            rate = flops / rows[str(len(X))][name] / 1e9
+            print(f"{name} at full batch: {rate:.1f} GFLOP/s, {rate / rates[dtype]:.0%} of numpy's "
+                  f"{np.dtype(dtype).name} GEMM rate")
+
+
+def verdict(rows):
+    """bpkit's time over the fastest library's, precision for precision (< 1: bpkit is faster)."""
+    print("\n| batch | bpkit / fastest float64 library | bpkit float32 / fastest float32 library |")
+    print("|---|---|---|")
+    for batch, times in rows.items():
+        cells = []
+        for mine, others in (("bpkit", FLOAT64), ("bpkit float32", FLOAT32)):
+            present = [o for o in others if o in times]
+            if not present:
+                cells.append("-")
+                continue
+            fastest = min(present, key=times.get)
+            cells.append(f"{times[mine] / times[fastest]:.2f} ({fastest})")
+        print(f"| {batch} | " + " | ".join(cells) + " |")
 
 
 # ---------------------------------------------------------------- sliders
 
-def slider_latency(repeats=20):
-    """A chapter-sized slider move: retrain a 2-8-1 net 50 epochs on 200 points, redraw."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+# Run first in a chapter's kernel: record every widget bp.live returns.
+RECORD_LIVE = """
+import bpkit as bp
+_bench_live_widgets, _bench_live = [], bp.live
+def _bench_recording_live(*args, **kwargs):
+    widget = _bench_live(*args, **kwargs)
+    _bench_live_widgets.append(widget)
+    return widget
+bp.live = _bench_recording_live
+"""
 
-    X, Y = bp.datasets.moons(200, seed=0)
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    (line,) = ax.plot([], [])
+# Run last: move every slider of every live widget through its values; the move
+# (setting .value) runs the chapter's callback, retrain and redraw, right there.
+TIME_MOVES = """
+import json as _json, math as _math, statistics as _statistics, time as _time
+import ipywidgets as _widgets
 
-    def move(lr, batch_size):
-        history = bp.train(bp.Network([2, 8, 1], seed=0), X, Y, learning_rate=lr,
-                           batch_size=batch_size, epochs=50, seed=0)
-        line.set_data(range(len(history.cost)), history.cost)   # update, don't rebuild
-        ax.relim()
-        ax.autoscale_view()
-        fig.canvas.draw()
+def _bench_values(slider):
+    if isinstance(slider, _widgets.SelectionSlider):
+        return [o[1] if isinstance(o, tuple) else o for o in slider.options]
+    if isinstance(slider, _widgets.FloatLogSlider):
+        return [slider.base ** (slider.min + k * (slider.max - slider.min) / 4) for k in range(5)]
+    return [slider.min + k * (slider.max - slider.min) / 4 for k in range(5)]
 
-    print("\n## slider move: retrain 2-8-1 on 200 points for 50 epochs + redraw (ms, median)")
-    for batch_size in (1, 16, 200):
-        t = statistics.median(_timed(lambda: move(0.5, batch_size)) for _ in range(repeats))
-        print(f"batch {batch_size:>3}: {1000 * t:.1f} ms")
+_bench_results = []
+for _w in _bench_live_widgets:
+    for _slider in [c for c in _w.children if isinstance(c, (_widgets.SelectionSlider, _widgets.FloatSlider,
+                                                             _widgets.FloatLogSlider, _widgets.IntSlider))]:
+        _start = _slider.value
+        _times = []
+        for _v in _bench_values(_slider) + [_start]:
+            if _v == _slider.value:
+                continue
+            _t = _time.perf_counter()
+            _slider.value = _v
+            _times.append((1000 * (_time.perf_counter() - _t), _v))
+        _bench_results.append([_slider.description, len(_times), _statistics.median(t for t, _ in _times),
+                               *max(_times)])
+print(_json.dumps(_bench_results))
+"""
+
+
+def chapter_sliders():
+    """Every live slider of the book, timed in its own chapter's kernel: ms per move."""
+    import json
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    print("\n## live sliders (JupyterLab): one move = the chapter's retrain + redraw, in ms")
+    print("| chapter | slider | moves | median | slowest (at value) |")
+    print("|---|---|---|---|---|")
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        live = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "bp.live(" in c.source]
+        if not live:
+            continue
+        nb.cells = ([nbformat.v4.new_code_cell(RECORD_LIVE)] + nb.cells[:live[-1] + 1]
+                    + [nbformat.v4.new_code_cell(TIME_MOVES)])
+        NotebookClient(nb, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout")
+        for description, moves, median, slowest, value in json.loads(text):
+            print(f"| {path.stem} | {description} | {moves} | {median:.0f} | {slowest:.0f} "
+                  f"({value:.3g}) |", flush=True)
 
 
 # ---------------------------------------------------------------- book and tests
@@ -254,7 +348,7 @@ def main():
     parser.add_argument("--book", action="store_true", help="also time a cold book build and the tests")
     args = parser.parse_args()
     training_table(3 if args.quick else 7)
-    slider_latency()
+    chapter_sliders()
     if args.book:
         book_and_tests()
 

@@ -67,7 +67,12 @@ def as_batch(what, A, n_columns=None, dtype=np.float64, why=""):
     if n_columns is not None and A.shape[1] != n_columns:
         because = f" ({why})" if why else ""
         raise ValueError(f"{what} has shape {A.shape}, expected (n, {n_columns}){because}")
-    if not np.all(np.isfinite(A)):
+    # A finite sum means every value is finite (inf and NaN propagate through a
+    # sum), and summing is faster than testing each value; only a sum that is
+    # not finite needs the value-by-value look.
+    with np.errstate(over="ignore", invalid="ignore"):   # 1e308 + 1e308 is inf, not an error
+        total = np.add.reduce(A, axis=None)
+    if not np.isfinite(total) and not np.all(np.isfinite(A)):
         bad = A[~np.isfinite(A)].flat[0]
         raise ValueError(f"{what} contains a non-finite value ({bad}); clean the data first")
     return A

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import check_int, check_nonnegative, check_positive, check_same_rows
-from .backprop import backprop, gradients
+from .backprop import backprop
 from .costs import get_cost
 from .optimizers import make_optimizer
+from .training_step import TrainingStep
 
 
 @dataclass
@@ -152,56 +153,69 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
     opt = make_optimizer(optimizer, learning_rate, **optimizer_options)
     rng = np.random.default_rng(seed)
     cost_fn = get_cost(net.cost).fn
+    net.check_parameters()
+    # The step updates the weights where they lie, with BLAS: each must be a
+    # C-ordered array of the network's dtype (hand-set ones may not be).
+    for arrays in (net.weights, net.biases):
+        arrays[:] = [np.require(a, net.dtype, ["C_CONTIGUOUS", "WRITEABLE"]) for a in arrays]
+    X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
     params = net.weights + net.biases
     L = len(net.weights)
+    step = TrainingStep(net, opt, l2, l1)
     history = History(learning_rate, batch_size, optimizer, math.ceil(n / batch_size))
 
-    def regularized_cost(X_, Y_):
-        cost = cost_fn(net.feedforward(X_), Y_)
+    def training_cost():
+        # A forward pass over the whole training set. At full batch it is also
+        # the next update's forward pass, which then does not run again.
+        step.forward(X)
+        cost = step.cost_of(Y)
         if l2:
             cost += 0.5 * l2 * sum(float(np.sum(W * W)) for W in net.weights)
         if l1:
             cost += l1 * sum(float(np.sum(np.abs(W))) for W in net.weights)
         return cost
 
+    def validation_cost():
+        return cost_fn(net._forward(X_val)[1][-1], Y_val)
+
     best = None
     clock_start = time.perf_counter()
     # A diverging run overflows; that is reported in the history, not as a
     # wall of numpy warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        history.cost.append(regularized_cost(X, Y))
+        history.cost.append(training_cost())
         if X_val is not None:
-            history.val_cost.append(cost_fn(net.feedforward(X_val), Y_val))
+            history.val_cost.append(validation_cost())
             best = (history.val_cost[0], 0, [p.copy() for p in params])
         history.time.append(0.0)
         for epoch in range(1, epochs + 1):
             if schedule is not None:
                 opt.learning_rate = check_positive(f"schedule({epoch - 1})", schedule(epoch - 1))
-            # One shuffled copy per epoch, then mini-batches are slices of it
-            # (views, no copy): the same batches as ``mini_batches`` gives.
-            # Batch GD needs no shuffle and no copy at all.
             if batch_size < n:
+                # A fresh random order each epoch, cut into mini-batches: the same
+                # batches as ``mini_batches`` gives.
                 order = rng.permutation(n)
-                X_epoch, Y_epoch = X[order], Y[order]
+                for start in range(0, n, batch_size):
+                    X_batch, Y_batch = step.gather(X, Y, order[start:start + batch_size])
+                    step.forward(X_batch)
+                    if record_updates:
+                        history.update_cost.append(step.cost_of(Y_batch))
+                    step.update(Y_batch, opt.learning_rate)
             else:
-                X_epoch, Y_epoch = X, Y
-            for start in range(0, n, batch_size):
-                grad_w, grad_b, batch_cost = gradients(
-                    net, X_epoch[start:start + batch_size], Y_epoch[start:start + batch_size])
-                if l2 or l1:
-                    grad_w = [g + l2 * W + l1 * np.sign(W) for g, W in zip(grad_w, net.weights)]
+                # Batch GD: no shuffle, no copy, and the forward pass is the one
+                # training_cost() just ran on these same weights.
                 if record_updates:
-                    history.update_cost.append(batch_cost)
-                opt.step(params, grad_w + grad_b)
-                history.updates += 1
-            cost = regularized_cost(X, Y)
+                    history.update_cost.append(step.cost_of(Y))
+                step.update(Y, opt.learning_rate)
+            history.updates += history.updates_per_epoch
+            cost = training_cost()
             if not math.isfinite(cost) or not all(np.all(np.isfinite(p)) for p in params[:L]):
                 history.diverged, history.diverged_epoch = True, epoch
                 break
             history.cost.append(cost)
             history.time.append(time.perf_counter() - clock_start)
             if X_val is not None:
-                history.val_cost.append(cost_fn(net.feedforward(X_val), Y_val))
+                history.val_cost.append(validation_cost())
                 if best is None or history.val_cost[-1] < best[0]:
                     best = (history.val_cost[-1], epoch, [p.copy() for p in params])
                 elif patience is not None and epoch - best[1] >= patience:

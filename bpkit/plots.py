@@ -69,7 +69,10 @@ def plot_decision_regions(net, X, Y, ax=None, resolution=200, margin=0.5):
     regions = net.predict(grid).reshape(gx.shape)
     labels = (Y[:, 0] > 0.5).astype(int) if Y.shape[1] == 1 else np.argmax(Y, axis=1)
     k = max(2, Y.shape[1])
-    ax.contourf(gx, gy, regions, levels=np.arange(k + 1) - 0.5, cmap="coolwarm", alpha=0.3)
+    # One coloured cell per grid point: an image draws several times faster than
+    # filled contours, which matters when a slider redraws it.
+    ax.imshow(regions, extent=(x0, x1, y0, y1), origin="lower", cmap="coolwarm", vmin=0,
+              vmax=k - 1, alpha=0.3, interpolation="nearest", aspect="auto")
     ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="coolwarm", vmin=0, vmax=k - 1,
                s=12, edgecolors="black", linewidths=0.3)
     ax.set_xlim(x0, x1)

@@ -60,6 +60,37 @@ def test_explore_precomputes_every_combination_and_links_sliders(monkeypatch):
     assert plt.get_fignums() == []   # every figure was closed after saving
 
 
+def test_live_redraws_on_every_move_with_every_sliders_value():
+    calls = []
+
+    def draw(learning_rate, batch_size):
+        calls.append((learning_rate, batch_size))
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [learning_rate, batch_size])
+        return ax
+
+    lr = bp.learning_rate_slider(value=0.1)
+    batch = bp.batch_size_slider(64, value=16)
+    box = bp.live(draw, learning_rate=lr, batch_size=batch)
+    first_lr, first_batch, image, errors = box.children
+    assert (first_lr, first_batch) == (lr, batch) and isinstance(errors, widgets.Output)
+    assert calls == [(lr.value, 16)]
+    assert isinstance(image, widgets.Image) and image.value[:4] == b"\x89PNG"
+    before = image.value
+    batch.value = 4
+    lr.value = 1.0
+    assert len(calls) == 3
+    assert calls[1][0] == pytest.approx(0.1) and calls[1][1] == 4
+    assert calls[2] == (pytest.approx(1.0), 4)
+    assert image.value != before and image.value[:4] == b"\x89PNG"
+    assert plt.get_fignums() == []
+
+
+def test_live_needs_a_slider():
+    with pytest.raises(ValueError, match="at least one slider"):
+        bp.live(lambda: None)
+
+
 def test_explore_needs_a_slider():
     with pytest.raises(ValueError, match="at least one slider"):
         bp.explore(lambda: None)
@@ -82,6 +113,14 @@ def test_plot_contour_and_decision_regions():
     ax = bp.plots.plot_contour(lambda x, y: x ** 2 + y ** 2, path)
     np.testing.assert_allclose(ax.lines[0].get_xydata(), path)
     X, Y = bp.datasets.moons(40, seed=0)
-    ax = bp.plots.plot_decision_regions(bp.Network([2, 3, 1], seed=0), X, Y)
-    assert len(ax.collections) >= 2
+    net = bp.Network([2, 3, 1], seed=0)
+    ax = bp.plots.plot_decision_regions(net, X, Y, resolution=30)
+    (regions,) = ax.images
+    x0, x1, y0, y1 = regions.get_extent()
+    corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]])
+    cells = regions.get_array()
+    assert cells.shape == (30, 30)
+    # origin="lower": row 0 is the bottom of the plane, column 0 its left edge
+    assert [cells[0, 0], cells[0, -1], cells[-1, 0], cells[-1, -1]] == list(net.predict(corners))
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), X)
     plt.close("all")

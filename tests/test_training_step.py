@@ -1,0 +1,151 @@
+"""train's in-place step against the reference: backprop() and an optimizer, batch by batch.
+
+``train`` does not call ``backprop``: it runs the same equations in buffers and,
+for plain gradient descent, folds BP4 into a BLAS update. These tests replay
+every run with the readable pieces (``mini_batches``, ``backprop``, an
+optimizer's ``step``) and require the same weights, biases and costs.
+"""
+import numpy as np
+import pytest
+
+import bpkit as bp
+
+RTOL = {np.float64: 1e-11, np.float32: 2e-4}
+
+
+def reference_run(net, X, Y, learning_rate, batch_size, epochs, seed, optimizer="sgd",
+                  l2=0.0, l1=0.0, **options):
+    """The run train should do, written with backprop(): (weights, biases, costs, update costs)."""
+    net = net.copy()
+    opt = bp.make_optimizer(optimizer, learning_rate, **options)
+    rng = np.random.default_rng(seed)
+
+    def cost():   # with the penalty, as train reports it
+        return (net.total_cost(X, Y) + 0.5 * l2 * sum(np.sum(W * W) for W in net.weights)
+                + l1 * sum(np.sum(np.abs(W)) for W in net.weights))
+
+    costs, update_costs = [cost()], []
+    for _ in range(epochs):
+        for rows in bp.mini_batches(len(X), batch_size, rng):
+            update_costs.append(net.total_cost(X[rows], Y[rows]))
+            grad_w, grad_b = bp.backprop(net, X[rows], Y[rows])
+            grad_w = [g + l2 * W + l1 * np.sign(W) for g, W in zip(grad_w, net.weights)]
+            opt.step(net.weights + net.biases, grad_w + grad_b)
+        costs.append(cost())
+    return net, costs, update_costs
+
+
+def assert_same_run(net, history, reference, dtype=np.float64):
+    ref_net, costs, update_costs = reference
+    rtol = RTOL[dtype]
+    for name, mine, theirs in (("weights", net.weights, ref_net.weights),
+                               ("biases", net.biases, ref_net.biases)):
+        for l, (a, b) in enumerate(zip(mine, theirs), start=1):
+            scale = np.max(np.abs(b)) + 1e-30
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale,
+                                       err_msg=f"{name} of layer {l}")
+    np.testing.assert_allclose(history.cost, costs, rtol=rtol)
+    np.testing.assert_allclose(history.update_cost, update_costs, rtol=rtol)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, Y = bp.datasets.spirals(180, arms=3, seed=2)     # 180 examples, 3 one-hot outputs
+    return X, Y
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 180])
+@pytest.mark.parametrize("activation,output,cost", [
+    ("sigmoid", None, "quadratic"),
+    ("sigmoid", None, "cross_entropy"),
+    ("tanh", "sigmoid", "cross_entropy"),
+    ("relu", "identity", "quadratic"),
+    ("tanh", "tanh", "quadratic"),
+    ("relu", "relu", "cross_entropy"),     # general BP1: ∇ₐC ⊙ σ′, no cancellation
+])
+def test_plain_gradient_descent_matches_backprop(data, batch_size, activation, output, cost):
+    X, Y = data
+    Y = np.clip(Y, 0.05, 0.95) if output == "relu" else Y   # keep ln a finite for ReLU outputs
+    net = bp.Network([2, 9, 6, 3], activation=activation, output_activation=output, cost=cost,
+                     seed=3)
+    reference = reference_run(net, X, Y, 0.05, batch_size, epochs=2, seed=11)
+    history = bp.train(net, X, Y, learning_rate=0.05, batch_size=batch_size, epochs=2, seed=11,
+                       record_updates=True)
+    assert not history.diverged
+    assert_same_run(net, history, reference)
+
+
+@pytest.mark.parametrize("optimizer,options", [
+    ("sgd", {"l2": 0.01}), ("sgd", {"l1": 0.003}), ("momentum", {"momentum": 0.9}),
+    ("nesterov", {"momentum": 0.8}), ("rmsprop", {}), ("adam", {}),
+])
+@pytest.mark.parametrize("batch_size", [1, 16, 180])
+def test_every_optimizer_and_penalty_matches_backprop(data, optimizer, options, batch_size):
+    X, Y = data
+    net = bp.Network([2, 8, 3], seed=5)
+    lr = 0.01 if optimizer in ("rmsprop", "adam") else 0.2
+    reference = reference_run(net, X, Y, lr, batch_size, 2, 4, optimizer, **options)
+    history = bp.train(net, X, Y, learning_rate=lr, batch_size=batch_size, epochs=2, seed=4,
+                       optimizer=optimizer, record_updates=True, **options)
+    assert_same_run(net, history, reference)
+
+
+@pytest.mark.parametrize("sizes", [[2, 3], [2, 4, 4, 4, 4, 3]])
+@pytest.mark.parametrize("batch_size", [5, 180])
+def test_no_hidden_layer_and_deep_networks(data, sizes, batch_size):
+    X, Y = data
+    net = bp.Network(sizes, seed=1)
+    reference = reference_run(net, X, Y, 0.5, batch_size, 3, 0)
+    history = bp.train(net, X, Y, learning_rate=0.5, batch_size=batch_size, epochs=3, seed=0,
+                       record_updates=True)
+    assert_same_run(net, history, reference)
+
+
+@pytest.mark.parametrize("batch_size", [1, 32, 180])
+def test_float32_runs_in_float32_and_matches_backprop(data, batch_size):
+    X, Y = data
+    net = bp.Network([2, 16, 3], seed=0, dtype=np.float32)
+    reference = reference_run(net, X, Y, 0.3, batch_size, 2, 1)
+    history = bp.train(net, X, Y, learning_rate=0.3, batch_size=batch_size, epochs=2, seed=1,
+                       record_updates=True)
+    assert all(a.dtype == np.float32 for a in net.weights + net.biases)
+    assert_same_run(net, history, reference, np.float32)
+
+
+def test_train_changes_the_networks_own_arrays(data):
+    X, Y = data
+    net = bp.Network([2, 8, 3], seed=0)
+    arrays = net.weights + net.biases
+    before = [a.copy() for a in arrays]
+    bp.train(net, X, Y, learning_rate=0.5, batch_size=10, epochs=1, seed=0)
+    assert all(a is b for a, b in zip(arrays, net.weights + net.biases))
+    assert all(not np.array_equal(a, b) for a, b in zip(arrays, before))
+
+
+def test_hand_set_weights_of_another_kind_are_converted(data):
+    # Integers, a transposed view and a read-only array: train must use their values
+    # as float64 and still match the reference.
+    X, Y = data
+    net = bp.Network([2, 3, 3], seed=0)
+    net.weights[0] = np.array([[1, -2], [0, 3], [2, 1]])
+    net.weights[1] = np.asfortranarray(net.weights[1])
+    net.biases[1].setflags(write=False)
+    as_floats = net.copy()
+    as_floats.weights = [np.array(W, dtype=float) for W in net.weights]
+    as_floats.biases = [np.array(b, dtype=float) for b in net.biases]
+    reference = reference_run(as_floats, X, Y, 0.1, 20, 1, 0)
+    history = bp.train(net, X, Y, learning_rate=0.1, batch_size=20, epochs=1, seed=0,
+                       record_updates=True)
+    assert all(W.dtype == np.float64 and W.flags.c_contiguous for W in net.weights)
+    assert_same_run(net, history, reference)
+
+
+def test_backprop_still_returns_fresh_arrays_after_training(data):
+    X, Y = data
+    net = bp.Network([2, 5, 3], seed=0)
+    bp.train(net, X, Y, learning_rate=0.1, batch_size=30, epochs=1, seed=0)
+    first = bp.backprop(net, X, Y)
+    second = bp.backprop(net, X, Y)
+    for a, b in zip(first[0] + first[1], second[0] + second[1]):
+        assert a is not b and not np.shares_memory(a, b)
+        np.testing.assert_array_equal(a, b)
