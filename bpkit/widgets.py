@@ -99,6 +99,9 @@ def live(draw, **sliders):
     ``Image`` widget, drawn once straight to a quickly compressed PNG. (Showing
     a figure the usual way draws it twice, the first time only to find a tight
     bounding box, then compresses harder: twice the time for the same picture.)
+    ``draw`` may return a new figure each time or, faster, update and return
+    the same one (clear its axes with ``bp.plots.clear`` and plot again); that
+    figure keeps the layout of its first drawing.
     If ``draw`` raises, the error shows below the sliders and the last figure stays.
     Returns the widget (a ``VBox``).
     """
@@ -116,6 +119,9 @@ def live(draw, **sliders):
             fig = getattr(fig, "figure", fig)
             try:
                 image.value = _png(fig, dpi=LIVE_DPI, palette=False)
+                # A draw that updates one figure (see ``plots.clear``) keeps the layout
+                # found the first time instead of working it out on every move.
+                fig.set_layout_engine("none")
             finally:
                 plt.close(fig)
 
@@ -147,7 +153,15 @@ def _png(fig, dpi=80, palette=True):
 
     buffer = io.BytesIO()
     if not palette:
-        fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+        # One drawing of the canvas, then PIL: ``savefig`` would draw the figure
+        # twice whenever it has a layout engine, even one that no longer moves anything.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig.set_dpi(dpi)
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        canvas.draw()
+        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+            buffer, format="png", compress_level=1)
         return buffer.getvalue()
     fig.savefig(buffer, format="png", dpi=dpi)
     image = Image.open(buffer).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)

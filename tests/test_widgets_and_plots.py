@@ -124,3 +124,23 @@ def test_plot_contour_and_decision_regions():
     assert [cells[0, 0], cells[0, -1], cells[-1, 0], cells[-1, -1]] == list(net.predict(corners))
     np.testing.assert_allclose(ax.collections[0].get_offsets(), X)
     plt.close("all")
+
+
+def test_clear_keeps_the_axes_and_forgets_the_old_data():
+    X, Y = bp.datasets.moons(40, seed=0)
+    long_run = bp.train(bp.Network([2, 3, 1], seed=0), X, Y, learning_rate=0.5, epochs=40)
+    short_run = bp.train(bp.Network([2, 3, 1], seed=1), X, Y, learning_rate=0.5, epochs=5)
+    fig, (left, right) = plt.subplots(1, 2)
+    bp.plots.plot_cost(long_run, ax=left)
+    bp.plots.plot_decision_regions(bp.Network([2, 3, 1], seed=0), X, Y, ax=right)
+    bp.plots.clear(left, right)
+    assert not left.lines and not right.images and not right.collections
+    assert left.get_legend() is None and left.get_yscale() == "log"
+    bp.plots.plot_cost(short_run, ax=left)
+    bp.plots.plot_decision_regions(bp.Network([2, 3, 1], seed=1), X, Y, ax=right)
+    (line,) = left.lines
+    np.testing.assert_allclose(line.get_ydata(), short_run.cost)
+    assert left.get_xlim()[1] < 10          # autoscaled to 5 epochs, not the old 40
+    assert len(right.images) == 1 and len(right.collections) == 1
+    assert len(left.get_legend().get_texts()) == 1
+    plt.close(fig)
