@@ -8,7 +8,9 @@
 Conventions: rows are examples (X is ``(n, n_in)``); W^l is ``(n_l, n_{l-1})``;
 costs are means over the batch; float64 unless asked otherwise.
 """
-from . import datasets, plots, widgets
+import importlib
+
+from . import datasets
 from .activations import (ACTIVATIONS, get_activation, identity, identity_prime, relu,
                           relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime)
 from .backprop import backprop, bias_gradient, hidden_error, output_error, weight_gradient
@@ -17,7 +19,24 @@ from .costs import (COSTS, cross_entropy_cost, cross_entropy_gradient, get_cost,
 from .descent import History, gradient_descent, mini_batches, train, update_mini_batch
 from .gradcheck import gradient_check, numerical_gradient, numerical_network_gradient, relative_error
 from .network import Network
-from .widgets import batch_size_slider, batch_sizes, explore, learning_rate_slider, live
 from .optimizers import OPTIMIZERS, inverse_time_decay, make_optimizer, step_decay
 
 __version__ = "0.1.0"
+
+# plots and widgets bring matplotlib and ipywidgets, half a second of imports:
+# they load the first time one of their names is used, so that a kernel that
+# only computes (a test, a graded exercise) starts sooner.
+_LAZY = {"plots": None, "widgets": None, "batch_size_slider": "widgets",
+         "batch_sizes": "widgets", "explore": "widgets", "learning_rate_slider": "widgets",
+         "live": "widgets"}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'bpkit' has no attribute {name!r}")
+    module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
+    return module if _LAZY[name] is None else getattr(module, name)
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])
