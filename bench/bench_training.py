@@ -294,28 +294,36 @@ for _w in _bench_live_widgets:
     for _slider in [c for c in _w.children if isinstance(c, (_widgets.SelectionSlider, _widgets.FloatSlider,
                                                              _widgets.FloatLogSlider, _widgets.IntSlider))]:
         _start = _slider.value
-        _times = []
-        for _v in _bench_values(_slider) + [_start]:
-            if _v == _slider.value:
-                continue
-            _t = _time.perf_counter()
-            _slider.value = _v
-            _times.append((1000 * (_time.perf_counter() - _t), _v))
-        _bench_results.append([_slider.description, len(_times), _statistics.median(t for t, _ in _times),
-                               *max(_times)])
+        _times = {}
+        for _round in range(REPEATS):        # every value REPEATS times, in turn
+            for _v in _bench_values(_slider) + [_start]:
+                if _v == _slider.value:
+                    continue
+                _time.sleep(0.05)
+                _t = _time.perf_counter()
+                _slider.value = _v
+                _times.setdefault(_v, []).append(1000 * (_time.perf_counter() - _t))
+        _per_value = {v: _statistics.median(t) for v, t in _times.items()}
+        _slowest = max(_per_value, key=_per_value.get)
+        _bench_results.append([_slider.description, len(_per_value),
+                               _statistics.median(_per_value.values()), _per_value[_slowest], _slowest])
 print(_json.dumps(_bench_results))
 """
 
 
-def chapter_sliders():
-    """Every live slider of the book, timed in its own chapter's kernel: ms per move."""
+def chapter_sliders(repeats=3):
+    """Every live slider of the book, timed in its own chapter's kernel: ms per move.
+
+    Each value of each slider is visited ``repeats`` times; a value's time is the
+    median of its visits. The table gives the median over the values and the slowest.
+    """
     import json
 
     import nbformat
     from nbclient import NotebookClient
 
     print("\n## live sliders (JupyterLab): one move = the chapter's retrain + redraw, in ms")
-    print("| chapter | slider | moves | median | slowest (at value) |")
+    print("| chapter | slider | values | median | slowest (at value) |")
     print("|---|---|---|---|---|")
     for path in sorted((ROOT / "book").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -323,7 +331,7 @@ def chapter_sliders():
         if not live:
             continue
         nb.cells = ([nbformat.v4.new_code_cell(RECORD_LIVE)] + nb.cells[:live[-1] + 1]
-                    + [nbformat.v4.new_code_cell(TIME_MOVES)])
+                    + [nbformat.v4.new_code_cell(TIME_MOVES.replace("REPEATS", str(repeats)))])
         NotebookClient(nb, timeout=900, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout")

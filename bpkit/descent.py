@@ -194,9 +194,7 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
             if batch_size < n:
                 # A fresh random order each epoch, cut into mini-batches: the same
                 # batches as ``mini_batches`` gives.
-                order = rng.permutation(n)
-                for start in range(0, n, batch_size):
-                    X_batch, Y_batch = step.gather(X, Y, order[start:start + batch_size])
+                for X_batch, Y_batch in step.batches(X, Y, rng.permutation(n), batch_size):
                     step.forward(X_batch)
                     if record_updates:
                         history.update_cost.append(step.cost_of(Y_batch))

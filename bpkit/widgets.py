@@ -112,9 +112,16 @@ def live(draw, **sliders):
     image = widgets.Image(format="png")
     errors = widgets.Output()
 
+    showing_error = False
+
     def redraw(change=None):
-        errors.clear_output()
-        with errors:
+        # The Output widget is touched only when there is an error to show or to
+        # clear: each use of it is a message to the browser, on every move.
+        nonlocal showing_error
+        if showing_error:
+            errors.clear_output()
+            showing_error = False
+        try:
             fig = draw(**{name: slider.value for name, slider in sliders.items()})
             fig = getattr(fig, "figure", fig)
             try:
@@ -124,6 +131,10 @@ def live(draw, **sliders):
                 fig.set_layout_engine("none")
             finally:
                 plt.close(fig)
+        except Exception:
+            showing_error = True
+            with errors:    # shows the traceback below the sliders (in a kernel)
+                raise
 
     for slider in sliders.values():
         slider.observe(redraw, "value")

@@ -149,3 +149,17 @@ def test_backprop_still_returns_fresh_arrays_after_training(data):
     for a, b in zip(first[0] + first[1], second[0] + second[1]):
         assert a is not b and not np.shares_memory(a, b)
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_large_data_gathered_batch_by_batch_is_the_same_run(data, monkeypatch, batch_size):
+    # Data above the limit are copied a batch at a time; the limit is lowered so that
+    # this small set takes that path too.
+    from bpkit import training_step
+    monkeypatch.setattr(training_step, "SHUFFLED_COPY_LIMIT", 0)
+    X, Y = data
+    net = bp.Network([2, 8, 3], seed=2)
+    reference = reference_run(net, X, Y, 0.3, batch_size, 2, 9)
+    history = bp.train(net, X, Y, learning_rate=0.3, batch_size=batch_size, epochs=2, seed=9,
+                       record_updates=True)
+    assert_same_run(net, history, reference)

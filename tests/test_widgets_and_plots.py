@@ -144,3 +144,29 @@ def test_clear_keeps_the_axes_and_forgets_the_old_data():
     assert len(right.images) == 1 and len(right.collections) == 1
     assert len(left.get_legend().get_texts()) == 1
     plt.close(fig)
+
+
+def test_live_shows_an_error_and_clears_it_on_the_next_good_move(monkeypatch):
+    cleared = []
+    monkeypatch.setattr(widgets.Output, "clear_output", lambda self, *a, **k: cleared.append(1))
+
+    def draw(learning_rate):
+        if learning_rate > 1:
+            raise ValueError(f"learning_rate too large: {learning_rate}")
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, learning_rate])
+        return fig
+
+    lr = bp.learning_rate_slider(value=0.1)
+    box = bp.live(draw, learning_rate=lr)
+    image = box.children[1]
+    good = image.value
+    # outside a kernel the Output widget cannot show the traceback, so it propagates
+    with pytest.raises(ValueError, match="too large"):
+        lr.value = 3.0
+    assert image.value == good and cleared == []   # the last figure stays
+    lr.value = 0.5
+    assert cleared == [1] and image.value != good
+    lr.value = 0.3
+    assert cleared == [1]                          # nothing to clear after a good move
+    assert plt.get_fignums() == []
