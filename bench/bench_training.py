@@ -140,14 +140,13 @@ def torch_epoch(sizes, X, Y, batch_size, epochs, dtype):
     return run
 
 
-def contenders(sizes, X, Y, batch_size, epochs, with_textbook):
+def contenders(sizes, X, Y, batch_size, epochs):
     runs = {"bpkit": bpkit_epoch(sizes, X, Y, batch_size, epochs),
             "bpkit float32": bpkit_epoch(sizes, X, Y, batch_size, epochs, np.float32),
             "scikit-learn": sklearn_epoch(sizes, X, Y, batch_size, epochs),
             "scikit-learn float32": sklearn_epoch(sizes, X, Y, batch_size, epochs, np.float32)}
-    if with_textbook:
-        # one epoch per run: the loop has no setup to share, and its epochs are slow
-        runs["textbook loop"] = textbook_epoch(sizes, X, Y, batch_size, 1)
+    # one epoch per run: the loop has no setup to share, and its epochs are slow
+    runs["textbook loop"] = textbook_epoch(sizes, X, Y, batch_size, 1)
     try:
         import torch
         runs["torch float32"] = torch_epoch(sizes, X, Y, batch_size, epochs, torch.float32)
@@ -228,7 +227,7 @@ def training_table(repeats):
             scale = len(X) / SMALL_N if batch_size <= 10 and len(X) > SMALL_N else 1
             Xb, Yb = (X[:SMALL_N], Y[:SMALL_N]) if scale > 1 else (X, Y)
             epochs = EPOCHS_SMALL_BATCH if batch_size <= 10 else EPOCHS
-            medians = interleaved(contenders(sizes, Xb, Yb, batch_size, epochs, True), repeats)
+            medians = interleaved(contenders(sizes, Xb, Yb, batch_size, epochs), repeats)
             rows[f"{batch_size}{'*' if scale > 1 else ''}"] = {
                 name: t * scale / (1 if name == "textbook loop" else epochs)
                 for name, t in medians.items()}

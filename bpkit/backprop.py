@@ -86,16 +86,6 @@ def backprop(net, X, Y):
     if Y.shape[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}; rows are examples")
     net.check_parameters()
-    grad_w, grad_b, _ = gradients(net, X, Y)
-    return grad_w, grad_b
-
-
-def gradients(net, X, Y):
-    """``backprop`` for inputs already checked, also returning the batch's mean cost.
-
-    The training loop calls this once per mini-batch; the cost comes free
-    from the forward pass. Returns ``(grad_w, grad_b, cost)``.
-    """
     zs, activations = net._forward(X)
     names = net.layer_activations()
     L = len(net.weights)
@@ -107,7 +97,7 @@ def gradients(net, X, Y):
         grad_w[l] = weight_gradient(delta, activations[l])                        # BP4
         if l > 0:
             delta = hidden_error(delta, net.weights[l], zs[l - 1], names[l - 1])  # BP2
-    return grad_w, grad_b, get_cost(net.cost).fn(activations[-1], Y)
+    return grad_w, grad_b
 
 
 def _same_shape(where, **arrays):

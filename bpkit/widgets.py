@@ -125,7 +125,7 @@ def live(draw, **sliders):
             fig = draw(**{name: slider.value for name, slider in sliders.items()})
             fig = getattr(fig, "figure", fig)
             try:
-                image.value = _png(fig, dpi=LIVE_DPI, palette=False)
+                image.value = _quick_png(fig, dpi=LIVE_DPI)
                 # A draw that updates one figure (see ``plots.clear``) keeps the layout
                 # found the first time instead of working it out on every move.
                 fig.set_layout_engine("none")
@@ -150,32 +150,41 @@ def _label(value):
 LIVE_DPI = 80
 
 
-def _png(fig, dpi=80, palette=True):
-    """The figure as PNG bytes, reduced to a 256-colour palette unless ``palette=False``.
+def _png(fig, dpi=80):
+    """The figure as PNG bytes, reduced to a 256-colour palette.
 
     Every precomputed figure is stored in the notebook and the published page;
     line plots and contours lose nothing visible in a palette, and the file
-    is about a third of the size. A live figure is shown once and replaced:
-    it is only compressed lightly, which is faster.
+    is about a third of the size.
     """
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    if not palette:
-        # One drawing of the canvas, then PIL: ``savefig`` would draw the figure
-        # twice whenever it has a layout engine, even one that no longer moves anything.
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        fig.set_dpi(dpi)
-        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-        canvas.draw()
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-            buffer, format="png", compress_level=1)
-        return buffer.getvalue()
     fig.savefig(buffer, format="png", dpi=dpi)
     image = Image.open(buffer).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     out = io.BytesIO()
     image.save(out, format="png", optimize=True)
     return out.getvalue()
+
+
+def _quick_png(fig, dpi):
+    """The figure as PNG bytes, fast: for a live figure, shown once and then replaced.
+
+    One drawing of the canvas, then light compression by PIL. ``savefig``
+    would draw the figure twice whenever it has a layout engine, even one
+    that no longer moves anything.
+    """
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    buffer = io.BytesIO()
+    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+        buffer, format="png", compress_level=1)
+    return buffer.getvalue()
