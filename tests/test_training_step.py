@@ -48,6 +48,13 @@ def assert_same_run(net, history, reference, dtype=np.float64):
     np.testing.assert_allclose(history.update_cost, update_costs, rtol=rtol)
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def path(request, monkeypatch):
+    """Both of train's ways to run small batches: compiled loops, and TrainingStep's numpy calls."""
+    monkeypatch.setattr(bp.descent, "COMPILED_WORK_LIMIT", 10**9 if request.param == "compiled" else 0)
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def data():
     X, Y = bp.datasets.spirals(180, arms=3, seed=2)     # 180 examples, 3 one-hot outputs
@@ -63,7 +70,7 @@ def data():
     ("tanh", "tanh", "quadratic"),
     ("relu", "relu", "cross_entropy"),     # general BP1: ∇ₐC ⊙ σ′, no cancellation
 ])
-def test_plain_gradient_descent_matches_backprop(data, batch_size, activation, output, cost):
+def test_plain_gradient_descent_matches_backprop(path, data, batch_size, activation, output, cost):
     X, Y = data
     Y = np.clip(Y, 0.05, 0.95) if output == "relu" else Y   # keep ln a finite for ReLU outputs
     net = bp.Network([2, 9, 6, 3], activation=activation, output_activation=output, cost=cost,
@@ -80,7 +87,7 @@ def test_plain_gradient_descent_matches_backprop(data, batch_size, activation, o
     ("nesterov", {"momentum": 0.8}), ("rmsprop", {}), ("adam", {}),
 ])
 @pytest.mark.parametrize("batch_size", [1, 16, 180])
-def test_every_optimizer_and_penalty_matches_backprop(data, optimizer, options, batch_size):
+def test_every_optimizer_and_penalty_matches_backprop(path, data, optimizer, options, batch_size):
     X, Y = data
     net = bp.Network([2, 8, 3], seed=5)
     lr = 0.01 if optimizer in ("rmsprop", "adam") else 0.2
@@ -92,7 +99,7 @@ def test_every_optimizer_and_penalty_matches_backprop(data, optimizer, options, 
 
 @pytest.mark.parametrize("sizes", [[2, 3], [2, 4, 4, 4, 4, 3]])
 @pytest.mark.parametrize("batch_size", [5, 180])
-def test_no_hidden_layer_and_deep_networks(data, sizes, batch_size):
+def test_no_hidden_layer_and_deep_networks(path, data, sizes, batch_size):
     X, Y = data
     net = bp.Network(sizes, seed=1)
     reference = reference_run(net, X, Y, 0.5, batch_size, 3, 0)
@@ -112,7 +119,7 @@ def test_float32_runs_in_float32_and_matches_backprop(data, batch_size):
     assert_same_run(net, history, reference, np.float32)
 
 
-def test_train_changes_the_networks_own_arrays(data):
+def test_train_changes_the_networks_own_arrays(path, data):
     X, Y = data
     net = bp.Network([2, 8, 3], seed=0)
     arrays = net.weights + net.biases
@@ -122,7 +129,7 @@ def test_train_changes_the_networks_own_arrays(data):
     assert all(not np.array_equal(a, b) for a, b in zip(arrays, before))
 
 
-def test_hand_set_weights_of_another_kind_are_converted(data):
+def test_hand_set_weights_of_another_kind_are_converted(path, data):
     # Integers, a transposed view and a read-only array: train must use their values
     # as float64 and still match the reference.
     X, Y = data
@@ -157,9 +164,42 @@ def test_large_data_gathered_batch_by_batch_is_the_same_run(data, monkeypatch, b
     # this small set takes that path too.
     from bpkit import training_step
     monkeypatch.setattr(training_step, "SHUFFLED_COPY_LIMIT", 0)
+    monkeypatch.setattr(bp.descent, "COMPILED_WORK_LIMIT", 0)
     X, Y = data
     net = bp.Network([2, 8, 3], seed=2)
     reference = reference_run(net, X, Y, 0.3, batch_size, 2, 9)
     history = bp.train(net, X, Y, learning_rate=0.3, batch_size=batch_size, epochs=2, seed=9,
+                       record_updates=True)
+    assert_same_run(net, history, reference)
+
+
+@pytest.mark.parametrize("sizes,batch_size,optimizer,dtype,compiled", [
+    ([64, 30, 10], 1, "sgd", np.float64, True),       # the book's small nets at small batches
+    ([64, 30, 10], 8, "sgd", np.float64, True),
+    ([64, 30, 10], 16, "sgd", np.float64, False),     # enough work per batch for BLAS
+    ([784, 100, 10], 1, "sgd", np.float64, False),
+    ([64, 30, 10], 1, "momentum", np.float64, False),  # other optimizers: TrainingStep
+    ([64, 30, 10], 1, "sgd", np.float32, False),       # float32: TrainingStep
+    ([64, 30, 10], 40, "sgd", np.float64, False),      # full batch: TrainingStep
+])
+def test_which_path_a_run_takes(monkeypatch, sizes, batch_size, optimizer, dtype, compiled):
+    from bpkit import compiled_sgd
+    calls = []
+    real = compiled_sgd.sgd_epoch
+    monkeypatch.setattr(compiled_sgd, "sgd_epoch", lambda *args: calls.append(1) or real(*args))
+    rng = np.random.default_rng(0)
+    X, Y = rng.uniform(size=(40, sizes[0])), rng.uniform(size=(40, sizes[-1]))
+    net = bp.Network(sizes, seed=0, dtype=dtype)
+    bp.train(net, X, Y, learning_rate=0.1, batch_size=batch_size, epochs=2, seed=0,
+             optimizer=optimizer)
+    assert len(calls) == (2 if compiled else 0)
+
+
+def test_compiled_run_of_a_book_sized_network_matches_backprop(monkeypatch):
+    # 64-30-10 on the digits at batch size 1: 1,348 updates, as in chapter 8's slider.
+    X, Y, _, _ = bp.datasets.digits(test_fraction=0.25, seed=0)
+    net = bp.Network([64, 30, 10], seed=0)
+    reference = reference_run(net, X, Y, 0.3, 1, 1, 0)
+    history = bp.train(net, X, Y, learning_rate=0.3, batch_size=1, epochs=1, seed=0,
                        record_updates=True)
     assert_same_run(net, history, reference)
