@@ -34,7 +34,9 @@ class History:
     """What happened during ``train``, ready to plot.
 
     ``cost[0]`` is the training cost before the first update and ``cost[e]``
-    the cost after epoch e, on the whole training set. ``val_cost`` is the
+    the cost after epoch e, on the whole training set (with
+    ``train(..., exact_cost=False)``: the mean of the epoch's mini-batch costs,
+    each taken just before its update, as most libraries report it). ``val_cost`` is the
     same on the validation set, if one was given. ``update_cost`` holds the
     cost of each mini-batch just before its update (when ``record_updates``).
     ``time[e]`` is the wall time in seconds from the start to the end of epoch e.
@@ -124,7 +126,7 @@ def update_mini_batch(net, X, Y, learning_rate):
 
 def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
           optimizer="sgd", schedule=None, l2=0.0, l1=0.0, X_val=None, Y_val=None,
-          patience=None, record_updates=False, **optimizer_options):
+          patience=None, record_updates=False, exact_cost=True, **optimizer_options):
     """Train ``net`` in place by gradient descent on (X, Y); return a ``History``.
 
     X ``(n, n_0)``, Y ``(n, n_L)``. ``batch_size`` (default n) picks batch,
@@ -135,6 +137,15 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
     only). With ``X_val``/``Y_val`` and ``patience``, training stops once the
     validation cost has not improved for that many epochs and the best weights
     are restored (early stopping).
+
+    After each epoch the history gets the cost on the whole training set,
+    which takes a forward pass over all of it. With ``exact_cost=False`` it
+    gets instead the mean of the epoch's mini-batch costs, each measured by
+    the forward pass its update makes anyway (plus the L2/L1 penalty of the
+    weights at the end of the epoch): a cheaper, noisier estimate, the one
+    scikit-learn and most deep-learning libraries report. It saves a quarter
+    of the time of a mini-batch epoch on a large data set. At full batch the
+    cost is exact either way (its forward pass is the next update's).
 
     If the cost becomes inf or NaN the run stops: ``history.diverged`` is True
     and ``history.diverged_epoch`` says when.
@@ -180,12 +191,18 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
         # A forward pass over the whole training set. At full batch it is also
         # the next update's forward pass, which then does not run again.
         step.forward(X)
-        cost = step.cost_of(Y)
-        if l2:
-            cost += 0.5 * l2 * sum(float(np.sum(W * W)) for W in net.weights)
-        if l1:
-            cost += l1 * sum(float(np.sum(np.abs(W))) for W in net.weights)
-        return cost
+        return step.cost_of(Y) + penalty()
+
+    def penalty():
+        return ((0.5 * l2 * sum(float(np.sum(W * W)) for W in net.weights) if l2 else 0.0)
+                + (l1 * sum(float(np.sum(np.abs(W))) for W in net.weights) if l1 else 0.0))
+
+    def running_cost(update_costs):
+        # The mean over the epoch's examples: each batch's mean cost weighted by its size
+        # (all batch_size but the last).
+        sizes = np.full(len(update_costs), batch_size, dtype=float)
+        sizes[-1] = n - batch_size * (len(update_costs) - 1)
+        return float(np.dot(sizes, update_costs)) / n + penalty()
 
     def validation_cost():
         return cost_fn(net._forward(X_val)[1][-1], Y_val)
@@ -207,16 +224,19 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
                 # A fresh random order each epoch, cut into mini-batches: the same
                 # batches as ``mini_batches`` gives.
                 order = rng.permutation(n)
+                batch_costs = record_updates or not exact_cost
                 if compiled:
                     update_costs = compiled.sgd_epoch(net, X, Y, order, batch_size, opt.learning_rate,
-                                                      l2, l1, record_updates)
-                    history.update_cost.extend(update_costs.tolist())
+                                                      l2, l1, batch_costs).tolist()
                 else:
+                    update_costs = []
                     for X_batch, Y_batch in step.batches(X, Y, order, batch_size):
                         step.forward(X_batch)
-                        if record_updates:
-                            history.update_cost.append(step.cost_of(Y_batch))
+                        if batch_costs:
+                            update_costs.append(step.cost_of(Y_batch))
                         step.update(Y_batch, opt.learning_rate)
+                if record_updates:
+                    history.update_cost.extend(update_costs)
             else:
                 # Batch GD: no shuffle, no copy, and the forward pass is the one
                 # training_cost() just ran on these same weights.
@@ -224,7 +244,10 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
                     history.update_cost.append(step.cost_of(Y))
                 step.update(Y, opt.learning_rate)
             history.updates += history.updates_per_epoch
-            cost = training_cost()
+            if exact_cost or batch_size == n:
+                cost = training_cost()
+            else:
+                cost = running_cost(update_costs)
             if not math.isfinite(cost) or not all(np.all(np.isfinite(p)) for p in params[:L]):
                 history.diverged, history.diverged_epoch = True, epoch
                 break

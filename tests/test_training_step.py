@@ -203,3 +203,31 @@ def test_compiled_run_of_a_book_sized_network_matches_backprop(monkeypatch):
     history = bp.train(net, X, Y, learning_rate=0.3, batch_size=1, epochs=1, seed=0,
                        record_updates=True)
     assert_same_run(net, history, reference)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 180])
+@pytest.mark.parametrize("penalty", [{}, {"l2": 0.01}, {"l1": 0.003}])
+def test_running_cost_is_the_mean_of_the_epochs_batch_costs(path, data, batch_size, penalty):
+    X, Y = data
+    net = bp.Network([2, 8, 3], seed=6)
+    ref_net, costs, update_costs = reference_run(net, X, Y, 0.3, batch_size, 3, 2, **penalty)
+    history = bp.train(net, X, Y, learning_rate=0.3, batch_size=batch_size, epochs=3, seed=2,
+                       exact_cost=False, **penalty)
+    # the same training as with the exact cost: weights and biases (the costs are checked below)
+    assert_same_run(net, history, (ref_net, history.cost, history.update_cost))
+    if batch_size == len(X):      # at full batch the cost is exact either way
+        np.testing.assert_allclose(history.cost, costs, rtol=1e-11)
+        return
+    per_epoch = -(-len(X) // batch_size)
+    sizes = [min(batch_size, len(X) - k * batch_size) for k in range(per_epoch)]
+    for epoch in range(1, 4):
+        batch_costs = update_costs[(epoch - 1) * per_epoch:epoch * per_epoch]
+        # the penalty of the weights at the end of the epoch: replayed to that epoch
+        at_end = reference_run(bp.Network([2, 8, 3], seed=6), X, Y, 0.3, batch_size, epoch, 2,
+                               **penalty)[0]
+        weights_penalty = sum(0.5 * penalty.get("l2", 0) * np.sum(W * W)
+                              + penalty.get("l1", 0) * np.sum(np.abs(W)) for W in at_end.weights)
+        expected = np.dot(sizes, batch_costs) / len(X) + weights_penalty
+        assert history.cost[epoch] == pytest.approx(expected, rel=1e-11)
+        assert history.cost[epoch] != pytest.approx(costs[epoch], rel=1e-6)   # not the exact cost
+    assert history.cost[0] == pytest.approx(costs[0], rel=1e-12)
