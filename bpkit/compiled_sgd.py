@@ -40,18 +40,18 @@ COST_CODES = {"quadratic": QUADRATIC, "cross_entropy": CROSS_ENTROPY}
 _LOW, _HIGH = np.finfo(np.float64).tiny, np.nextafter(1.0, 0.0)
 
 
-def sgd_epoch(net, X, Y, order, batch_size, learning_rate, l2, l1, record_updates):
+def sgd_epoch(net, X, Y, order, batch_size, learning_rate, l2, l1, record_costs):
     """One epoch over the rows of X ``(n, n_0)``, Y ``(n, n_L)`` in ``order``, in place on ``net``.
 
     The weights and biases must be C-ordered float64 arrays, X and Y float64
     (``train`` makes sure of it). Returns the cost of each mini-batch before
-    its update (the history's ``update_cost``) if ``record_updates``, else an
-    empty array.
+    its update (for the history's ``update_cost`` or its running cost) if
+    ``record_costs``, else an empty array.
     """
     codes = np.array([ACTIVATION_CODES[name] for name in net.layer_activations()], np.int64)
     return _epoch(tuple(net.weights), tuple(net.biases), codes, COST_CODES[net.cost],
                   X, Y, order, batch_size, float(learning_rate), float(l2), float(l1),
-                  bool(record_updates))
+                  bool(record_costs))
 
 
 @njit(cache=True)
@@ -80,7 +80,9 @@ def _prime_from_output(code, a):
 
 @njit(cache=True)
 def _epoch(weights, biases, codes, cost_code, X, Y, order, batch_size, learning_rate, l2, l1,
-           record_updates):
+           record_costs):
+    """The epoch: ``weights``/``biases`` are tuples of the layers' arrays, updated in place;
+    ``codes`` the layers' activations (``ACTIVATION_CODES``); returns the batch costs."""
     L = len(weights)
     # Each example's activations and δ's of all layers sit in one row, layer after layer:
     # layer l (0-based: W = weights[l]) has its units at start[l] : start[l + 1].
@@ -94,7 +96,7 @@ def _epoch(weights, biases, codes, cost_code, X, Y, order, batch_size, learning_
     n_out = weights[L - 1].shape[0]
     last = codes[L - 1]
     cancels = cost_code == CROSS_ENTROPY and last == SIGMOID
-    update_costs = np.empty((n + batch_size - 1) // batch_size if record_updates else 0)
+    update_costs = np.empty((n + batch_size - 1) // batch_size if record_costs else 0)
 
     for first in range(0, n, batch_size):
         m = min(batch_size, n - first)
@@ -115,12 +117,12 @@ def _epoch(weights, biases, codes, cost_code, X, Y, order, batch_size, learning_
             a, delta = acts[e, start[L - 1]:], deltas[e, start[L - 1]:]
             for i in range(n_out):
                 if cost_code == QUADRATIC:
-                    if record_updates:
+                    if record_costs:
                         batch_cost += 0.5 * (a[i] - y[i]) ** 2
                     delta[i] = (a[i] - y[i]) * _prime_from_output(last, a[i])
                 else:
                     clipped = min(max(a[i], _LOW), _HIGH)
-                    if record_updates:
+                    if record_costs:
                         batch_cost -= y[i] * np.log(clipped) + (1.0 - y[i]) * np.log(1.0 - clipped)
                     if cancels:           # σ′ cancels ∇ₐC's denominator: δᴸ = a − y
                         delta[i] = a[i] - y[i]
@@ -138,7 +140,7 @@ def _epoch(weights, biases, codes, cost_code, X, Y, order, batch_size, learning_
                         delta[i] += W_next[k, i] * upper[k]
                 for i in range(len(delta)):
                     delta[i] *= _prime_from_output(codes[l], a[i])
-        if record_updates:
+        if record_costs:
             update_costs[first // batch_size] = batch_cost / m
         # BP3, BP4 and the update, layer by layer, with the batch's mean gradient
         for l in range(L):

@@ -25,6 +25,7 @@ def clear(*axes):
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         ax.relim()   # forget the old data's extent, so autoscaling fits the new data
+        ax.set_prop_cycle(None)   # the next lines take the first colours again, as in a new axes
 
 
 def plot_cost(histories, labels=None, ax=None, log=True, x="epoch"):

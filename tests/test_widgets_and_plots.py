@@ -170,3 +170,70 @@ def test_live_shows_an_error_and_clears_it_on_the_next_good_move(monkeypatch):
     lr.value = 0.3
     assert cleared == [1]                          # nothing to clear after a good move
     assert plt.get_fignums() == []
+
+
+def _two_panels():
+    fig, (left, right) = plt.subplots(1, 2, figsize=(6, 3.2))
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.15, top=0.87, wspace=0.25)
+    left.set_yscale("log")
+    left.set_ylim(0.05, 5)          # set by hand, as the chapters do; x is autoscaled
+    left.set_xlabel("epoch")
+    right.set_xticks(range(4))
+    return fig, left, right
+
+
+def _plot_move(fig, left, right, epochs, seed):
+    rng = np.random.default_rng(seed)
+    left.plot(np.geomspace(2, 0.1 + seed / 100, epochs), label="training")
+    left.plot(np.geomspace(1, 0.2, epochs), label="test")
+    left.legend(fontsize="small")
+    right.imshow(rng.integers(0, 40, (4, 4)), cmap="Blues")
+    fig.suptitle(f"move {seed}: {epochs} epochs")
+
+
+def _pixels(png):
+    import io
+
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+
+
+def test_live_frame_draws_what_a_fresh_figure_shows_and_reuses_its_background(monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bpkit.widgets import LiveFrame
+    full_draws = []
+    real_draw = FigureCanvasAgg.draw
+    monkeypatch.setattr(FigureCanvasAgg, "draw", lambda self: full_draws.append(1) or real_draw(self))
+    fig, left, right = _two_panels()
+    frame = LiveFrame(dpi=80)
+    previous = None
+    # (epochs, seed): the 3rd move's shorter run changes the x-limits, the 4th's goes back
+    for move, (epochs, seed) in enumerate([(6, 0), (6, 1), (3, 2), (6, 3), (6, 4)]):
+        bp.plots.clear(left, right)
+        _plot_move(fig, left, right, epochs, seed)
+        mine = _pixels(frame.png(fig))
+        fresh_fig, *fresh_axes = _two_panels()
+        _plot_move(fresh_fig, *fresh_axes, epochs, seed)
+        fresh_fig.set_dpi(80)
+        fresh_fig.canvas.draw()
+        fresh = np.asarray(fresh_fig.canvas.buffer_rgba()).astype(int)
+        plt.close(fresh_fig)
+        assert mine.shape == fresh.shape
+        differing = (np.abs(mine - fresh).max(axis=2) > 16).mean()
+        assert differing < 1e-3, f"move {move}: {differing:.2%} of the pixels differ"
+        if previous is not None:
+            assert (np.abs(mine - previous).max(axis=2) > 16).mean() > 1e-3   # the move shows
+        previous = mine
+    # the fresh figures drew once each; the live one drew its background on the first
+    # move, when the limits changed (3rd) and changed back (4th), and reused it otherwise
+    assert len(full_draws) == 5 + 3
+    plt.close(fig)
+
+
+def test_clear_starts_the_colours_again():
+    fig, ax = plt.subplots()
+    first = ax.plot([0, 1])[0].get_color()
+    bp.plots.clear(ax)
+    assert ax.plot([0, 1])[0].get_color() == first
+    plt.close(fig)
