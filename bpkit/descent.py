@@ -184,7 +184,11 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
             and batch_size * net.num_parameters <= COMPILED_WORK_LIMIT):
         # Small batches of a small network: per-call overhead would dominate the
         # arithmetic in numpy, so the epochs run compiled (see compiled_sgd.py).
-        from . import compiled_sgd as compiled
+        # Where numba cannot be installed, the same run goes through numpy.
+        try:
+            from . import compiled_sgd as compiled
+        except ImportError:
+            compiled = None
     history = History(learning_rate, batch_size, optimizer, math.ceil(n / batch_size))
 
     def training_cost():

@@ -231,3 +231,15 @@ def test_running_cost_is_the_mean_of_the_epochs_batch_costs(path, data, batch_si
         assert history.cost[epoch] == pytest.approx(expected, rel=1e-11)
         assert history.cost[epoch] != pytest.approx(costs[epoch], rel=1e-6)   # not the exact cost
     assert history.cost[0] == pytest.approx(costs[0], rel=1e-12)
+
+
+def test_without_numba_small_batches_go_through_numpy(data, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "bpkit.compiled_sgd", None)     # import fails
+    monkeypatch.delattr(bp, "compiled_sgd", raising=False)           # even if it was imported
+    X, Y = data
+    net = bp.Network([2, 8, 3], seed=0)
+    reference = reference_run(net, X, Y, 0.3, 4, 1, 0)
+    history = bp.train(net, X, Y, learning_rate=0.3, batch_size=4, epochs=1, seed=0,
+                       record_updates=True)
+    assert_same_run(net, history, reference)
