@@ -20,6 +20,7 @@ from .descent import History, gradient_descent, mini_batches, train, update_mini
 from .gradcheck import gradient_check, numerical_gradient, numerical_network_gradient, relative_error
 from .network import Network
 from .optimizers import OPTIMIZERS, inverse_time_decay, make_optimizer, step_decay
+from .tables import Table, table
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,7 @@
     ex.random_search(f, x0, 0.1, 100)        # descent without any gradient
     ex.train_random_search(net, X, Y, 0.1)   # … and on a network
     ex.dead_units(net, X)                    # hidden units that pass no gradient back
-    ex.table(headers, rows)                  # a results table, Markdown in the book
+    ex.table(headers, rows)                  # a results table (bpkit.tables)
 
 Every function here is built on bpkit's own ``backprop``, ``train`` and
 ``Network``; nothing re-derives the equations. Random things take a ``seed``.
@@ -25,6 +25,7 @@ from .activations import get_activation
 from .backprop import backprop
 from .costs import get_cost
 from .descent import History, train
+from .tables import table  # noqa: F401  (ex.table: the chapters' results tables)
 
 
 # --- parameters as one vector ------------------------------------------------------------
@@ -327,56 +328,3 @@ def all_weights(net):
     """Every weight of ``net`` (no biases) in one new vector: the data of a weight histogram."""
     return np.concatenate([W.ravel() for W in net.weights])
 
-
-# --- tables ------------------------------------------------------------------------------
-
-class Table:
-    """A table of results: Markdown in the book, fixed-width text everywhere else.
-
-    Jupyter shows ``_repr_markdown_``; the plain-text ``repr`` is what a
-    terminal (and nbval, which compares it) sees. Build one with ``table``.
-    """
-
-    def __init__(self, headers, rows):
-        self.headers = [str(h) for h in headers]
-        self.rows = [[_cell(v) for v in row] for row in rows]
-        for i, row in enumerate(self.rows):
-            if len(row) != len(self.headers):
-                raise ValueError(f"row {i} has {len(row)} cells, expected {len(self.headers)}"
-                                 f" (one per header)")
-
-    def _repr_markdown_(self):
-        def line(cells):
-            return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
-        # names in the first column read best left-aligned, numbers right-aligned
-        rule = "|:---|" + "".join("---:|" for _ in self.headers[1:])
-        return "\n".join([line(self.headers), rule] + [line(r) for r in self.rows])
-
-    def __repr__(self):
-        widths = [max(len(c) for c in column) for column in zip(self.headers, *self.rows)]
-        def line(cells):
-            first, rest = cells[0].ljust(widths[0]), [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
-            return "  ".join([first] + rest).rstrip()
-        return "\n".join([line(self.headers), line(["-" * w for w in widths])]
-                         + [line(r) for r in self.rows])
-
-
-def table(headers, rows):
-    """A ``Table``: floats shown with 4 significant digits, None as "–", bools as yes/no.
-
-    ``headers``: a list of column names; ``rows``: a list of lists, one value per column.
-    """
-    return Table(headers, rows)
-
-
-def _cell(value):
-    """One value as the text of a table cell, stable across machines."""
-    if value is None:
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (float, np.floating)):
-        if math.isinf(value):
-            return "∞" if value > 0 else "-∞"
-        return f"{value:.4g}"
-    return str(value)

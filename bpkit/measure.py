@@ -6,13 +6,12 @@
     fit = ms.fit_power_law(sizes, seconds)                      # seconds ≈ c · size^k
     model = ms.gradient_cost_model([64, 30, 10], n=100)         # multiply-adds, counted
     X_train, Y_train, X_test, Y_test = ms.load_dataset("wine", seed=0)
-    ms.Table(["batch size", "epochs"], [[16, 12], [64, None]])  # a table for the book
+    ms.Table(["batch size", "epochs"], [[16, 12], [64, None]])  # a table (bpkit.tables)
 
 Wall times depend on the machine and on what else it is doing; a book that
 prints them says so. Everything else here is the same on every machine: the
 cost model counts multiply-adds, the datasets ship with scikit-learn.
 """
-import html
 import math
 import numbers
 import time
@@ -23,6 +22,7 @@ import numpy as np
 
 from ._checks import check_choice, check_int
 from .datasets import one_hot, train_test_split
+from .tables import Table  # noqa: F401  (ms.Table: the chapters' results tables)
 
 
 # --- time and memory ---------------------------------------------------------------------------
@@ -267,50 +267,3 @@ def standardize_columns(X_train, *others):
     spread[spread == 0] = 1.0
     return tuple((np.asarray(X, dtype=np.float64) - mean) / spread for X in (X_train, *others))
 
-
-# --- tables ------------------------------------------------------------------------------------
-
-class Table:
-    """Rows of results that show as an HTML table in the book and as text elsewhere.
-
-    ``header``: k column names; ``rows``: lists of k values. Floats get 4
-    significant digits, None shows as "—", anything else as ``str``. The first
-    column names the row. The plain-text form is what a test of the notebook compares.
-    """
-
-    def __init__(self, header, rows):
-        self.header = [str(h) for h in header]
-        self.rows = [[_cell(v) for v in row] for row in rows]
-        for i, row in enumerate(self.rows):
-            if len(row) != len(self.header):
-                raise ValueError(f"row {i} has {len(row)} cells but the header has "
-                                 f"{len(self.header)}: {row}")
-
-    def _repr_html_(self):
-        # HTML, not Markdown: the book renders notebook Markdown outputs as CommonMark,
-        # which has no tables. The first column names the row: left-aligned.
-        def row(cells, tag):
-            return "<tr>" + "".join(
-                f'<{tag} style="text-align: {"left" if i == 0 else "right"}">'
-                f"{html.escape(c)}</{tag}>" for i, c in enumerate(cells)) + "</tr>"
-        body = "".join(row(r, "td") for r in self.rows)
-        return (f"<table><thead>{row(self.header, 'th')}</thead>"
-                f"<tbody>{body}</tbody></table>")
-
-    def __repr__(self):
-        widths = [max(len(r[i]) for r in [self.header, *self.rows])
-                  for i in range(len(self.header))]
-
-        def line(cells):
-            return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-        return "\n".join([line(self.header), line(["-" * w for w in widths])]
-                         + [line(row) for row in self.rows])
-
-
-def _cell(value):
-    if value is None:
-        return "—"
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.4g}"
-    return str(value)

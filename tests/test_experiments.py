@@ -256,24 +256,3 @@ def test_time_call_and_all_weights(small_problem):
     w = ex.all_weights(net)
     assert w.shape == (3 * 4 + 4 * 2,)
     np.testing.assert_array_equal(w[-8:], net.weights[1].ravel())
-
-
-# --- tables ----------------------------------------------------------------------------
-
-def test_table_text_and_markdown():
-    t = ex.table(["optimizer", "η", "epochs", "ok"],
-                 [["adam", 0.012345678, None, True], ["sgd", math.inf, 40, False]])
-    assert repr(t).splitlines() == [
-        "optimizer        η  epochs   ok",
-        "---------  -------  ------  ---",
-        "adam       0.01235       –  yes",
-        "sgd              ∞      40   no",
-    ]
-    assert t._repr_markdown_().splitlines() == [
-        "| optimizer | η | epochs | ok |",
-        "|:---|---:|---:|---:|",
-        "| adam | 0.01235 | – | yes |",
-        "| sgd | ∞ | 40 | no |",
-    ]
-    with pytest.raises(ValueError, match="row 0 has 1 cells, expected 4"):
-        ex.table(["optimizer", "η", "epochs", "ok"], [["adam"]])

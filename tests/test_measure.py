@@ -1,4 +1,4 @@
-"""bpkit.measure: timers, memory, power-law fits, the cost model, real datasets, tables."""
+"""bpkit.measure: timers, memory, power-law fits, the cost model, real datasets."""
 import math
 import tracemalloc
 
@@ -260,32 +260,6 @@ def test_learning_curves_stops_when_training_diverges():
     curves = ms.learning_curves(net, X, Y, X, Y, 1e6, epochs=50)
     assert curves.diverged
     assert len(curves.cost) < 51
-
-
-# --- Table -------------------------------------------------------------------------------------
-
-def test_table_text_and_html():
-    table = ms.Table(["set", "accuracy", "epochs"], [["iris", 0.9666666, 12], ["wine", None, 3]])
-    assert repr(table) == ("set   accuracy  epochs\n"
-                           "----  --------  ------\n"
-                           "iris    0.9667      12\n"
-                           "wine         —       3")
-    page = table._repr_html_()
-    assert page.startswith("<table><thead><tr>") and page.endswith("</tbody></table>")
-    assert page.count("<tr>") == 3
-    assert '<th style="text-align: left">set</th>' in page
-    assert '<td style="text-align: right">0.9667</td>' in page
-    assert '<td style="text-align: right">—</td>' in page
-
-
-def test_table_html_escapes_its_cells():
-    assert "C &lt; 0.5" in ms.Table(["C < 0.5"], [[1]])._repr_html_()
-
-
-def test_table_formats_numpy_floats_and_rejects_ragged_rows():
-    assert "1.235e+06" in repr(ms.Table(["x"], [[np.float64(1234567.0)]]))
-    with pytest.raises(ValueError, match="row 1 has 1 cells but the header has 2"):
-        ms.Table(["a", "b"], [[1, 2], [3]])
 
 
 # --- one_thread --------------------------------------------------------------------------------
