@@ -62,7 +62,12 @@ class History:
 
     @property
     def final_cost(self):
-        return self.cost[-1]
+        """The cost after the last epoch, or ∞ if the run diverged.
+
+        ``cost`` keeps only finite values, so its last entry of a diverged run
+        is the cost before the epoch that blew up: not where the run ended.
+        """
+        return math.inf if self.diverged else self.cost[-1]
 
     @property
     def status(self):

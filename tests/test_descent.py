@@ -142,6 +142,11 @@ def test_divergence_is_reported_without_warnings():
     assert 1 <= history.diverged_epoch <= 50
     assert len(history.cost) == history.diverged_epoch
     assert "diverged in epoch" in history.status and "diverged" in repr(history)
+    # the last recorded (finite) cost is not where the run ended
+    assert np.isfinite(history.cost[-1]) and history.final_cost == math.inf
+    converged = bp.train(bp.Network([1, 8, 1], output_activation="identity", seed=0), X, Y,
+                         learning_rate=0.01, batch_size=5, epochs=2, seed=0)
+    assert converged.final_cost == converged.cost[-1] < math.inf
 
 
 def test_gradient_descent_stops_when_it_diverges():
