@@ -5,6 +5,8 @@ Nothing here calls ``plt.show()``: a notebook decides when a figure is shown.
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ._checks import check_choice
+
 
 def _axes(ax, figsize=(5, 3.5)):
     if ax is None:
@@ -31,25 +33,35 @@ def clear(*axes):
 def plot_cost(histories, labels=None, ax=None, log=True, x="epoch"):
     """Cost curves of one or several ``History`` objects, ``x`` = "epoch" or "time".
 
-    A diverged run ends where it diverged and is marked with an ×.
+    A diverged run ends where it diverged and is marked with an ×. On the log
+    scale, costs above ``COST_CEILING`` (which only a diverging run reaches)
+    are drawn at it.
     """
     from .descent import History
 
+    check_choice("x", x, ("epoch", "time"))
     if isinstance(histories, History):
         histories = [histories]
     labels = labels or [f"η = {h.learning_rate:g}, batch {h.batch_size}" for h in histories]
     ax = _axes(ax)
     for h, label in zip(histories, labels):
         xs = np.array(h.time) if x == "time" else np.arange(len(h.cost))
-        (line,) = ax.plot(xs, h.cost, label=label)
+        # A diverging run's last finite cost can lie just below the largest float
+        # (≈ 1.8e308); on a log axis the ticks and margins above it would overflow.
+        ys = np.minimum(h.cost, COST_CEILING) if log else np.array(h.cost)
+        (line,) = ax.plot(xs, ys, label=label)
         if h.diverged:
-            ax.plot(xs[-1], h.cost[-1], "x", color=line.get_color(), markersize=10)
+            ax.plot(xs[-1], ys[-1], "x", color=line.get_color(), markersize=10)
     ax.set_xlabel("wall time (s)" if x == "time" else "epoch")
     ax.set_ylabel("cost C")
     if log:
         ax.set_yscale("log")
     ax.legend(fontsize="small")
     return ax
+
+
+#: ``plot_cost`` on a log scale draws larger costs at this height
+COST_CEILING = 1e100
 
 
 def plot_contour(f, path=None, xlim=(-2, 2), ylim=(-2, 2), ax=None, levels=30, resolution=200):

@@ -1,4 +1,6 @@
 """Sliders and shared figures."""
+import warnings
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -105,6 +107,23 @@ def test_plot_cost_marks_a_diverged_run():
     ax = bp.plots.plot_cost([good, bad])
     assert len(ax.lines) == 3          # two curves and one × for the diverged run
     np.testing.assert_allclose(ax.lines[0].get_ydata(), good.cost)
+    plt.close("all")
+
+
+def test_plot_cost_draws_a_run_that_ended_near_the_largest_float():
+    # the last finite cost of a diverging run can be anywhere below ≈ 1.8e308
+    h = bp.History(1.0, 1, "sgd", 1, cost=[1.0, 1e3, 1e150, 1e304], diverged=True, diverged_epoch=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = bp.plots.plot_cost(h)
+        ax.figure.canvas.draw()
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [1.0, 1e3, 1e100, 1e100])
+    assert ax.lines[1].get_ydata()[-1] == 1e100                     # the × where it ended
+    assert ax.get_ylim()[1] < 1e110
+    linear = bp.plots.plot_cost(h, log=False)
+    assert linear.lines[0].get_ydata()[-1] == 1e304
+    with pytest.raises(ValueError, match="unknown x 'epochs'"):
+        bp.plots.plot_cost(h, x="epochs")
     plt.close("all")
 
 
