@@ -2,11 +2,13 @@
 
     bp.table(["batch size", "epochs to C ≤ 0.05"], [[16, 12], [64, None]])
 
-Every chapter prints its results this way. The plain-text ``repr`` is what a
-terminal shows and what the notebook tests compare, so every value is turned
-into text that is the same on every machine: floats to 4 significant digits,
-None as "—", booleans as yes/no, infinities as ∞. Strings are shown as they
-are, so a chapter that wants another precision formats the number itself.
+Chapters print their results this way; a table whose headings hold math is
+written as Markdown instead, which the book typesets. The plain-text ``repr``
+is what a terminal shows and what the notebook tests compare, so every value
+is turned into text that is the same on every machine: floats to 4
+significant digits, None as "—", booleans as yes/no, infinities as ∞. Strings
+are shown as they are, so a chapter that wants another precision formats the
+number itself.
 """
 import html
 import math
