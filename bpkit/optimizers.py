@@ -38,12 +38,17 @@ class Momentum(SGD):
         self.velocity = None
 
     def step(self, params, grads):
+        for theta, g, v in self._new_velocities(params, grads):
+            theta += v
+
+    def _new_velocities(self, params, grads):
+        """v ← μ v − η g for each array (v starts at 0); yields (θ, g, v) with the new v."""
         if self.velocity is None:
             self.velocity = [np.zeros_like(theta) for theta in params]
         for theta, g, v in zip(params, grads, self.velocity):
             v *= self.momentum
             v -= self.learning_rate * g
-            theta += v
+            yield theta, g, v
 
 
 class Nesterov(Momentum):
@@ -55,11 +60,7 @@ class Nesterov(Momentum):
     """
 
     def step(self, params, grads):
-        if self.velocity is None:
-            self.velocity = [np.zeros_like(theta) for theta in params]
-        for theta, g, v in zip(params, grads, self.velocity):
-            v *= self.momentum
-            v -= self.learning_rate * g
+        for theta, g, v in self._new_velocities(params, grads):
             theta += self.momentum * v - self.learning_rate * g
 
 
