@@ -23,8 +23,12 @@ machine hits every contender alike; the tables show medians. The verdict
 compares like with like: bpkit in float64 against the fastest float64 library
 run, bpkit in float32 against the fastest float32 one.
 
+At full batch, numpy's own product of two 2000 × 2000 matrices runs among
+the contenders (its median, like theirs): bpkit's GFLOP/s there are given as a
+share of that rate.
+
 Then the slider moves: every live slider of the book, timed in its chapter's
-own kernel (retrain + redraw, per value), and the GEMM rate of numpy.
+own kernel (retrain + redraw, per value).
 """
 import argparse
 import os
@@ -46,6 +50,9 @@ LEARNING_RATE = 0.1
 SMALL_N = 1000
 EPOCHS_SMALL_BATCH, EPOCHS = 4, 10    # epochs per timed run: batch sizes <= 10, and above
 SETTLE = 0.3
+#: numpy's GEMM rate: products of two GEMM_N × GEMM_N matrices, GEMM_PRODUCTS per timed run
+GEMM_N, GEMM_PRODUCTS = 2000, 5
+GEMMS = {"numpy GEMM float64": np.float64, "numpy GEMM float32": np.float32}
 
 
 # ---------------------------------------------------------------- contenders
@@ -186,18 +193,22 @@ def interleaved(runs, repeats):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def gemm_rate(dtype=np.float64, n=2000, repeats=5):
-    """numpy's large-matrix product rate in GFLOP/s: the ceiling for a full-batch epoch."""
+def gemm_run(dtype, n=GEMM_N, products=GEMM_PRODUCTS):
+    """A contender that multiplies two n × n matrices ``products`` times: numpy's own
+    large-matrix rate, the ceiling for a full-batch epoch. It runs interleaved with the
+    full-batch contenders, so a slow moment of the machine slows it too."""
     A, B = np.random.default_rng(0).standard_normal((2, n, n)).astype(dtype)
-    A @ B
-    best = min(_timed(lambda: A @ B) for _ in range(repeats))
-    return 2 * n ** 3 / best / 1e9
+    out = np.empty_like(A)
+
+    def run():
+        for _ in range(products):
+            np.matmul(A, B, out=out)
+    return run
 
 
-def _timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def gemm_rate(seconds, n=GEMM_N, products=GEMM_PRODUCTS):
+    """GFLOP/s of a ``gemm_run`` that took ``seconds``."""
+    return products * 2 * n ** 3 / seconds / 1e9
 
 
 def epoch_flops(sizes, n):
@@ -218,9 +229,6 @@ def workloads():
 
 
 def training_table(repeats):
-    rates = {np.float64: gemm_rate(np.float64), np.float32: gemm_rate(np.float32)}
-    print(f"numpy GEMM (2000x2000): {rates[np.float64]:.1f} GFLOP/s in float64, "
-          f"{rates[np.float32]:.1f} in float32")
     for title, sizes, X, Y in workloads():
         print(f"\n## {title}: seconds per epoch (median of {repeats} runs)")
         rows = {}
@@ -231,7 +239,12 @@ def training_table(repeats):
             scale = len(X) / SMALL_N if batch_size <= 10 and len(X) > SMALL_N else 1
             Xb, Yb = (X[:SMALL_N], Y[:SMALL_N]) if scale > 1 else (X, Y)
             epochs = EPOCHS_SMALL_BATCH if batch_size <= 10 else EPOCHS
-            medians = interleaved(contenders(sizes, Xb, Yb, batch_size, epochs), repeats)
+            runs = contenders(sizes, Xb, Yb, batch_size, epochs)
+            if batch_size == len(X):
+                runs.update({name: gemm_run(dtype) for name, dtype in GEMMS.items()})
+            medians = interleaved(runs, repeats)
+            if batch_size == len(X):
+                rates = {dtype: gemm_rate(medians.pop(name)) for name, dtype in GEMMS.items()}
             rows[f"{batch_size}{'*' if scale > 1 else ''}"] = {
                 name: t * scale / (1 if name == "textbook loop" else epochs)
                 for name, t in medians.items()}
@@ -247,7 +260,8 @@ def training_table(repeats):
         for dtype, name in ((np.float64, "bpkit"), (np.float32, "bpkit float32")):
             rate = flops / rows[str(len(X))][name] / 1e9
             print(f"{name} at full batch: {rate:.1f} GFLOP/s, {rate / rates[dtype]:.0%} of numpy's "
-                  f"{np.dtype(dtype).name} GEMM rate")
+                  f"{np.dtype(dtype).name} GEMM rate ({rates[dtype]:.1f} GFLOP/s for "
+                  f"{GEMM_N}x{GEMM_N} products, timed between the same runs)")
 
 
 def verdict(rows):
