@@ -1,6 +1,6 @@
 """How fast is one epoch of training? bpkit against a textbook loop, scikit-learn and PyTorch.
 
-    .venv/bin/python bench/bench_training.py            # training tables and sliders (≈ 10 min)
+    .venv/bin/python bench/bench_training.py            # training tables and sliders (≈ 13 min)
     .venv/bin/python bench/bench_training.py --quick    # fewer repeats
     .venv/bin/python bench/bench_training.py --book     # also: cold book build and test-suite time
 
