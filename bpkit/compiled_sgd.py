@@ -30,14 +30,14 @@ when it needs it.
 import numpy as np
 from numba import njit
 
+# Cross-entropy's clip of a saturated output (exactly 0 and 1 move inside (0, 1)): costs.py's own.
+from .costs import _HIGH, _LOW
+
 # The activation and cost of each layer, as numbers the compiled code branches on.
 SIGMOID, TANH, RELU, IDENTITY = 0, 1, 2, 3
 ACTIVATION_CODES = {"sigmoid": SIGMOID, "tanh": TANH, "relu": RELU, "identity": IDENTITY}
 QUADRATIC, CROSS_ENTROPY = 0, 1
 COST_CODES = {"quadratic": QUADRATIC, "cross_entropy": CROSS_ENTROPY}
-
-# Cross-entropy's clip of a saturated output, as in costs.py: exactly 0 and 1 move inside (0, 1).
-_LOW, _HIGH = np.finfo(np.float64).tiny, np.nextafter(1.0, 0.0)
 
 
 def sgd_epoch(net, X, Y, order, batch_size, learning_rate, l2, l1, record_costs):
