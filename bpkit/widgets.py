@@ -175,7 +175,7 @@ class LiveFrame:
         fig.set_dpi(self.dpi)
         canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         layers = _layers(fig)
-        for _, artists in layers:
+        for artists in layers:
             for artist in artists:
                 artist.set_animated(True)     # not part of the background
         key = _background_key(fig)
@@ -186,7 +186,7 @@ class LiveFrame:
         else:
             canvas.restore_region(self.background)
         renderer = canvas.get_renderer()
-        for _, artists in layers:
+        for artists in layers:
             for artist in sorted(artists, key=lambda a: a.get_zorder()):
                 artist.draw(renderer)
         buffer = io.BytesIO()
@@ -196,16 +196,15 @@ class LiveFrame:
 
 
 def _layers(fig):
-    """What is drawn on top of the background: per axes (then the figure), its visible artists."""
+    """What is drawn on top of the background: the visible artists of each axes, then the figure's."""
     layers = []
     for ax in fig.axes:
         background = {ax.patch, *ax._axis_map.values()}
         if not (ax.axison and ax.get_frame_on()):     # then matplotlib draws no frame either
             background.update(ax.spines.values())
-        layers.append((ax, [a for a in ax.get_children()
-                            if a not in background and a.get_visible()]))
+        layers.append([a for a in ax.get_children() if a not in background and a.get_visible()])
     on_figure = [*fig.lines, *fig.patches, *fig.texts, *fig.images, *fig.legends, *fig.artists]
-    layers.append((fig, [a for a in on_figure if a.get_visible()]))
+    layers.append([a for a in on_figure if a.get_visible()])
     return layers
 
 
