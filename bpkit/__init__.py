@@ -10,7 +10,7 @@ costs are means over the batch; float64 unless asked otherwise.
 """
 import importlib
 
-from . import datasets
+from . import datasets, engines
 from .activations import (ACTIVATIONS, get_activation, identity, identity_prime, relu,
                           relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime)
 from .backprop import backprop, bias_gradient, hidden_error, output_error, weight_gradient

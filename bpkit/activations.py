@@ -1,13 +1,17 @@
 """Activation functions σ and their derivatives σ′, applied elementwise.
 
 Every function takes an array ``z`` of any shape and returns an array of the
-same shape (float64 unless ``z`` is float32). ``ACTIVATIONS`` maps a name to its
-``(function, derivative)`` pair, so a network can be built from a string.
-
-The training loop has two more tables: ``IN_PLACE`` (σ written into a buffer
-it already has) and σ′ written in terms of the output a = σ(z) — backprop has
-a at hand from the forward pass, so it never evaluates σ a second time.
+same shape (float64 unless ``z`` is float32). ``ACTIVATIONS`` maps a name to an
+``Activation``, which unpacks as the pair ``(σ, σ′)``, so a network can be built
+from a string. The same entry holds the two forms the fast training engines
+use: σ written into a buffer they already have, and σ′ written in terms of the
+output a = σ(z), which the forward pass has at hand (so σ is never evaluated a
+second time). A new activation is one entry in that table; every engine finds
+it there.
 """
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 from scipy.special import expit
 
@@ -97,21 +101,6 @@ def identity_prime(z):
     return np.ones_like(_as_float(z))
 
 
-#: name -> (σ, σ′). A Network takes one of these names for its layers.
-ACTIVATIONS = {
-    "sigmoid": (sigmoid, sigmoid_prime),
-    "tanh": (tanh, tanh_prime),
-    "relu": (relu, relu_prime),
-    "identity": (identity, identity_prime),
-}
-
-
-def get_activation(name):
-    """Return the ``(σ, σ′)`` pair called ``name``; a clear ValueError otherwise."""
-    check_choice("activation", name, ACTIVATIONS)
-    return ACTIVATIONS[name]
-
-
 # σ′ written with the output a = σ(z) instead of z, into the buffer ``out``.
 # Each one is the same sequence of float operations as σ′(z) above applied to
 # σ(z), so both give identical numbers: σ′ = a(1 − a), tanh′ = 1 − a², ReLU′ =
@@ -138,13 +127,38 @@ def identity_prime_from_output(a, out):
     return out
 
 
-#: name -> (σ into a buffer with no checks, σ′ from the output a into a buffer).
-IN_PLACE = {
-    "sigmoid": (sigmoid_into, sigmoid_prime_from_output),
-    "tanh": (np.tanh, tanh_prime_from_output),
-    "relu": (relu, relu_prime_from_output),
-    "identity": (identity, identity_prime_from_output),
+@dataclass(frozen=True)
+class Activation:
+    """One activation function in the forms bpkit uses; it unpacks as ``(σ, σ′)``.
+
+    ``fn(z)`` is σ and ``prime(z)`` is σ′ at the pre-activation z, as BP1 and
+    BP2 are written. ``into(z, out)`` is σ written into a buffer (``out`` may
+    be ``z``), with no checks; ``prime_from_output(a, out)`` is σ′ from the
+    output a = σ(z), into ``out``. All four keep the shape of their input.
+    """
+    fn: Callable
+    prime: Callable
+    into: Callable
+    prime_from_output: Callable
+
+    def __iter__(self):
+        # ``sigma, prime = ACTIVATIONS[name]``: the pair the equations use
+        return iter((self.fn, self.prime))
+
+
+#: name -> Activation. A Network takes one of these names for its layers.
+ACTIVATIONS = {
+    "sigmoid": Activation(sigmoid, sigmoid_prime, sigmoid_into, sigmoid_prime_from_output),
+    "tanh": Activation(tanh, tanh_prime, np.tanh, tanh_prime_from_output),
+    "relu": Activation(relu, relu_prime, relu, relu_prime_from_output),
+    "identity": Activation(identity, identity_prime, identity, identity_prime_from_output),
 }
+
+
+def get_activation(name):
+    """The ``Activation`` called ``name`` (it unpacks as ``(σ, σ′)``); a clear ValueError otherwise."""
+    check_choice("activation", name, ACTIVATIONS)
+    return ACTIVATIONS[name]
 
 
 def _is_float32(z):

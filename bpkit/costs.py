@@ -30,9 +30,9 @@ def quadratic_cost(A, Y):
     return float(0.5 * np.sum((A - Y) ** 2) / A.shape[0])
 
 
-def quadratic_cost_gradient(A, Y):
-    """∇ₐC_x = a − y for each example (rows), shape ``(n, n_out)``."""
-    return np.asarray(A) - np.asarray(Y)
+def quadratic_cost_gradient(A, Y, out=None):
+    """∇ₐC_x = a − y for each example (rows), shape ``(n, n_out)``; into ``out`` if given."""
+    return np.subtract(A, Y, out=out)
 
 
 def quadratic_output_error(Z, A, Y, activation="sigmoid"):
@@ -59,10 +59,10 @@ def cross_entropy_cost(A, Y):
     return float(-np.sum(Y * np.log(A) + (1.0 - Y) * np.log(1.0 - A)) / A.shape[0])
 
 
-def cross_entropy_gradient(A, Y):
-    """∇ₐC_x = (a − y) / (a(1 − a)) for each example (rows), shape ``(n, n_out)``."""
+def cross_entropy_gradient(A, Y, out=None):
+    """∇ₐC_x = (a − y) / (a(1 − a)) for each example (rows), shape ``(n, n_out)``; into ``out`` if given."""
     A = np.clip(np.asarray(A), _LOW, _HIGH)
-    return (A - np.asarray(Y)) / (A * (1.0 - A))
+    return np.divide(A - np.asarray(Y), A * (1.0 - A), out=out)
 
 
 def cross_entropy_output_error(Z, A, Y, activation="sigmoid"):
@@ -80,16 +80,21 @@ def cross_entropy_output_error(Z, A, Y, activation="sigmoid"):
 
 
 class Cost(NamedTuple):
-    """A cost's three functions: value, per-example gradient ∇ₐC_x, BP1's δᴸ."""
+    """A cost's three functions: value, per-example gradient ∇ₐC_x (``gradient(A, Y, out=None)``),
+    BP1's δᴸ; and ``cancels``, the output activation whose σ′ cancels ∇ₐC's denominator."""
     fn: Callable
     gradient: Callable
     output_error: Callable
+    cancels: str = None
 
 
-#: name -> Cost. A Network takes one of these names.
+#: name -> Cost. A Network takes one of these names; every training engine looks costs up here.
+#: δᴸ = a − y exactly for two pairs: cross-entropy with a sigmoid output (σ′ = a(1 − a)
+#: cancels ∇ₐC's denominator) and the quadratic cost with an identity output (σ′ = 1).
 COSTS = {
-    "quadratic": Cost(quadratic_cost, quadratic_cost_gradient, quadratic_output_error),
-    "cross_entropy": Cost(cross_entropy_cost, cross_entropy_gradient, cross_entropy_output_error),
+    "quadratic": Cost(quadratic_cost, quadratic_cost_gradient, quadratic_output_error, "identity"),
+    "cross_entropy": Cost(cross_entropy_cost, cross_entropy_gradient, cross_entropy_output_error,
+                          "sigmoid"),
 }
 
 

@@ -19,14 +19,8 @@ import numpy as np
 from ._checks import check_int, check_nonnegative, check_positive, check_same_rows
 from .backprop import backprop
 from .costs import get_cost
-from .optimizers import SGD, make_optimizer
-from .training_step import TrainingStep
-
-#: plain SGD runs compiled (compiled_sgd.py) when batch size × parameters is at most
-#: this: below it numpy's per-call overhead outweighs the arithmetic, above it BLAS's
-#: vectorised products win (for a 64-30-10 network the two cross near batch size 10).
-#: 0 turns the compiled path off.
-COMPILED_WORK_LIMIT = 20_000
+from .engines import make_engine
+from .optimizers import make_optimizer
 
 
 @dataclass
@@ -40,11 +34,13 @@ class History:
     same on the validation set, if one was given. ``update_cost`` holds the
     cost of each mini-batch just before its update (when ``record_updates``).
     ``time[e]`` is the wall time in seconds from the start to the end of epoch e.
+    ``engine`` names what did the updates (see ``bpkit.engines``).
     """
     learning_rate: float
     batch_size: int
     optimizer: str
     updates_per_epoch: int
+    engine: str = None
     cost: list = field(default_factory=list)
     val_cost: list = field(default_factory=list)
     update_cost: list = field(default_factory=list)
@@ -113,8 +109,20 @@ def mini_batches(n, batch_size, rng):
 
     ``rng`` is a ``numpy.random.Generator``; the data themselves are not shuffled in place.
     """
-    order = rng.permutation(n) if batch_size < n else np.arange(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    return list(cut(epoch_order(n, batch_size, rng), batch_size))
+
+
+def epoch_order(n, batch_size, rng):
+    """The order in which one epoch visits the n examples: a fresh permutation of 0..n-1,
+    or 0..n-1 itself at full batch (one batch of every example: its order does not matter,
+    so nothing is drawn from ``rng``)."""
+    return rng.permutation(n) if batch_size < n else np.arange(n)
+
+
+def cut(order, batch_size):
+    """``order`` (any sequence, e.g. row indices) in consecutive pieces of ``batch_size``,
+    the last one possibly smaller: the mini-batches, one after the other."""
+    return (order[i:i + batch_size] for i in range(0, len(order), batch_size))
 
 
 def update_mini_batch(net, X, Y, learning_rate):
@@ -131,38 +139,85 @@ def update_mini_batch(net, X, Y, learning_rate):
 
 def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
           optimizer="sgd", schedule=None, l2=0.0, l1=0.0, X_val=None, Y_val=None,
-          patience=None, record_updates=False, exact_cost=True, **optimizer_options):
+          patience=None, record_updates=False, exact_cost=True, engine=None, **optimizer_options):
     """Train ``net`` in place by gradient descent on (X, Y); return a ``History``.
 
-    X ``(n, n_0)``, Y ``(n, n_L)``. ``batch_size`` (default n) picks batch,
-    stochastic or mini-batch GD. ``seed`` fixes the order of examples.
-    ``optimizer`` is a name from ``bpkit.OPTIMIZERS`` and takes its options
-    (``momentum=0.9``, ``beta1=…``). ``schedule(epoch)`` gives the learning
-    rate of each epoch. ``l2``/``l1`` add (λ/2)‖W‖² or λ‖W‖₁ to the cost (weights
-    only). With ``X_val``/``Y_val`` and ``patience``, training stops once the
-    validation cost has not improved for that many epochs and the best weights
-    are restored (early stopping).
+    X ``(n, n_0)``, Y ``(n, n_L)``. ``batch_size`` (default n) picks batch, stochastic or
+    mini-batch GD; ``seed`` fixes the order of examples. ``optimizer`` names one of
+    ``bpkit.OPTIMIZERS`` and takes its options (``momentum=0.9``); ``schedule(epoch)`` gives
+    each epoch's learning rate. ``l2``/``l1`` add (λ/2)‖W‖² or λ‖W‖₁ to the cost (weights
+    only). With ``X_val``/``Y_val`` and ``patience``, training stops once the validation
+    cost has not improved for that many epochs, and the best weights come back.
 
-    After each epoch the history gets the cost on the whole training set,
-    which takes a forward pass over all of it. With ``exact_cost=False`` it
-    gets instead the mean of the epoch's mini-batch costs, each measured by
-    the forward pass its update makes anyway (plus the L2/L1 penalty of the
-    weights at the end of the epoch): a cheaper, noisier estimate, the one
-    scikit-learn and most deep-learning libraries report. It saves one
-    forward pass over the training set per epoch (≈ 20 of ≈ 85 ms per epoch
-    for a 784-100-10 network on 10,000 examples at batch size 128). At full
-    batch the cost is exact either way (its forward pass is the next update's).
-
-    If the cost becomes inf or NaN the run stops: ``history.diverged`` is True
-    and ``history.diverged_epoch`` says when.
+    After each epoch the history gets the cost on the whole training set (one more forward
+    pass), or with ``exact_cost=False`` the mean of the epoch's mini-batch costs, each taken
+    by its update's own forward pass, as scikit-learn reports it (at full batch both are
+    exact). A cost that becomes inf or NaN stops the run: ``history.diverged``. The updates
+    are done by an ``engine`` ("reference", "numpy" or "compiled"; by default the fastest
+    that applies, see ``bpkit.engines``), which ``history.engine`` names.
     """
+    X, Y, batch_size, validation = _check_train(net, X, Y, batch_size, epochs, learning_rate,
+                                                l2, l1, X_val, Y_val, patience)
+    n = len(X)
+    opt = make_optimizer(optimizer, learning_rate, **optimizer_options)
+    step = make_engine(engine, net, opt, l2, l1, batch_size, n)
+    rng = np.random.default_rng(seed)
+    history = History(opt.learning_rate, batch_size, optimizer, math.ceil(n / batch_size), step.name)
+    record = record_updates or (not exact_cost and batch_size < n)
+    start = time.perf_counter()
+    # A diverging run overflows; that is reported in the history, not as a wall of numpy warnings.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        history.cost.append(step.cost(X, Y) + penalty(net.weights, l2, l1))
+        history.time.append(0.0)
+        validation.record(history, 0)
+        for epoch in range(1, epochs + 1):
+            if schedule is not None:
+                opt.learning_rate = check_positive(f"schedule({epoch - 1})", schedule(epoch - 1))
+            order = epoch_order(n, batch_size, rng)
+            batch_costs = step.epoch(X, Y, order, batch_size, record)     # cut into mini-batches
+            history.updates += history.updates_per_epoch
+            if record_updates:
+                history.update_cost.extend(batch_costs)
+            if exact_cost or batch_size == n:
+                cost = step.cost(X, Y) + penalty(net.weights, l2, l1)
+            else:
+                cost = _mean_batch_cost(batch_costs, batch_size, n) + penalty(net.weights, l2, l1)
+            if not math.isfinite(cost) or not all(np.all(np.isfinite(W)) for W in net.weights):
+                history.diverged, history.diverged_epoch = True, epoch
+                break
+            history.cost.append(cost)
+            history.time.append(time.perf_counter() - start)
+            if validation.record(history, epoch):
+                history.stopped_early = True
+                break
+    validation.finish(history)
+    return history
+
+
+def penalty(weights, l2=0.0, l1=0.0):
+    """The regularization term added to the cost: (λ₂/2) Σ‖W‖² + λ₁ Σ‖W‖₁ over the weight matrices."""
+    return ((0.5 * l2 * sum(float(np.sum(W * W)) for W in weights) if l2 else 0.0)
+            + (l1 * sum(float(np.sum(np.abs(W))) for W in weights) if l1 else 0.0))
+
+
+def _mean_batch_cost(batch_costs, batch_size, n):
+    """The mean cost over the epoch's n examples: each batch's mean cost weighted by its size
+    (``batch_size``, but the last batch may be smaller)."""
+    sizes = np.full(len(batch_costs), batch_size, dtype=float)
+    sizes[-1] = n - batch_size * (len(batch_costs) - 1)
+    return float(np.dot(sizes, batch_costs)) / n
+
+
+def _check_train(net, X, Y, batch_size, epochs, learning_rate, l2, l1, X_val, Y_val, patience):
+    """``train``'s arguments checked (a ValueError naming the bad one): X, Y, batch_size and
+    the ``_Validation`` of the run. The network's arrays become C-ordered arrays of its
+    dtype, because every engine updates them where they lie."""
     X, Y = net.check_input(X), net.check_target(Y)
     check_same_rows(X, Y)
-    n = X.shape[0]
-    batch_size = n if batch_size is None else check_int("batch_size", batch_size, 1, n)
-    epochs = check_int("epochs", epochs, 0)
-    learning_rate = check_positive("learning_rate", learning_rate)
-    l2, l1 = check_nonnegative("l2", l2), check_nonnegative("l1", l1)
+    batch_size = len(X) if batch_size is None else check_int("batch_size", batch_size, 1, len(X))
+    check_int("epochs", epochs, 0)
+    check_positive("learning_rate", learning_rate)
+    check_nonnegative("l2", l2), check_nonnegative("l1", l1)
     if (X_val is None) != (Y_val is None):
         raise ValueError("give both X_val and Y_val, or neither")
     if X_val is not None:
@@ -172,107 +227,36 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
         check_int("patience", patience, 1)
         if X_val is None:
             raise ValueError("early stopping (patience) needs X_val and Y_val")
-
-    opt = make_optimizer(optimizer, learning_rate, **optimizer_options)
-    rng = np.random.default_rng(seed)
-    cost_fn = get_cost(net.cost).fn
     net.check_parameters()
-    # The step updates the weights where they lie, with BLAS: each must be a
-    # C-ordered array of the network's dtype (hand-set ones may not be).
     for arrays in (net.weights, net.biases):
         arrays[:] = [np.require(a, net.dtype, ["C_CONTIGUOUS", "WRITEABLE"]) for a in arrays]
-    X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
-    params = net.weights + net.biases
-    L = len(net.weights)
-    step = TrainingStep(net, opt, l2, l1)
-    compiled = None
-    if (type(opt) is SGD and net.dtype == np.float64 and batch_size < n
-            and batch_size * net.num_parameters <= COMPILED_WORK_LIMIT):
-        # Small batches of a small network: per-call overhead would dominate the
-        # arithmetic in numpy, so the epochs run compiled (see compiled_sgd.py).
-        # Where numba cannot be installed, the same run goes through numpy.
-        try:
-            from . import compiled_sgd as compiled
-        except ImportError:
-            compiled = None
-    history = History(learning_rate, batch_size, optimizer, math.ceil(n / batch_size))
+    return np.ascontiguousarray(X), np.ascontiguousarray(Y), batch_size, _Validation(
+        net, X_val, Y_val, patience)
 
-    def training_cost():
-        # A forward pass over the whole training set. At full batch it is also
-        # the next update's forward pass, which then does not run again.
-        step.forward(X)
-        return step.cost_of(Y) + penalty()
 
-    def penalty():
-        return ((0.5 * l2 * sum(float(np.sum(W * W)) for W in net.weights) if l2 else 0.0)
-                + (l1 * sum(float(np.sum(np.abs(W))) for W in net.weights) if l1 else 0.0))
+class _Validation:
+    """The validation cost after every epoch, and the best epoch's weights for early stopping."""
 
-    def running_cost(update_costs):
-        # The mean over the epoch's examples: each batch's mean cost weighted by its size
-        # (all batch_size but the last).
-        sizes = np.full(len(update_costs), batch_size, dtype=float)
-        sizes[-1] = n - batch_size * (len(update_costs) - 1)
-        return float(np.dot(sizes, update_costs)) / n + penalty()
+    def __init__(self, net, X_val, Y_val, patience):
+        self.net, self.X, self.Y, self.patience = net, X_val, Y_val, patience
+        self.best = None          # (validation cost, epoch, copies of the weights and biases)
 
-    def validation_cost():
-        return cost_fn(net._forward(X_val)[1][-1], Y_val)
+    def record(self, history, epoch):
+        """Add epoch's validation cost to ``history``; True once ``patience`` epochs brought no better one."""
+        if self.X is None:
+            return False
+        cost = get_cost(self.net.cost).fn(self.net._forward(self.X)[1][-1], self.Y)
+        history.val_cost.append(cost)
+        if self.best is None or cost < self.best[0]:
+            self.best = (cost, epoch, [p.copy() for p in self.net.weights + self.net.biases])
+            return False
+        return self.patience is not None and epoch - self.best[1] >= self.patience
 
-    best = None
-    clock_start = time.perf_counter()
-    # A diverging run overflows; that is reported in the history, not as a
-    # wall of numpy warnings.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        history.cost.append(training_cost())
-        if X_val is not None:
-            history.val_cost.append(validation_cost())
-            best = (history.val_cost[0], 0, [p.copy() for p in params])
-        history.time.append(0.0)
-        for epoch in range(1, epochs + 1):
-            if schedule is not None:
-                opt.learning_rate = check_positive(f"schedule({epoch - 1})", schedule(epoch - 1))
-            if batch_size < n:
-                # A fresh random order each epoch, cut into mini-batches: the same
-                # batches as ``mini_batches`` gives.
-                order = rng.permutation(n)
-                batch_costs = record_updates or not exact_cost
-                if compiled:
-                    update_costs = compiled.sgd_epoch(net, X, Y, order, batch_size, opt.learning_rate,
-                                                      l2, l1, batch_costs).tolist()
-                else:
-                    update_costs = []
-                    for X_batch, Y_batch in step.batches(X, Y, order, batch_size):
-                        step.forward(X_batch)
-                        if batch_costs:
-                            update_costs.append(step.cost_of(Y_batch))
-                        step.update(Y_batch, opt.learning_rate)
-                if record_updates:
-                    history.update_cost.extend(update_costs)
-            else:
-                # Batch GD: no shuffle, no copy, and the forward pass is the one
-                # training_cost() just ran on these same weights.
-                if record_updates:
-                    history.update_cost.append(step.cost_of(Y))
-                step.update(Y, opt.learning_rate)
-            history.updates += history.updates_per_epoch
-            if exact_cost or batch_size == n:
-                cost = training_cost()
-            else:
-                cost = running_cost(update_costs)
-            if not math.isfinite(cost) or not all(np.all(np.isfinite(p)) for p in params[:L]):
-                history.diverged, history.diverged_epoch = True, epoch
-                break
-            history.cost.append(cost)
-            history.time.append(time.perf_counter() - clock_start)
-            if X_val is not None:
-                history.val_cost.append(validation_cost())
-                if best is None or history.val_cost[-1] < best[0]:
-                    best = (history.val_cost[-1], epoch, [p.copy() for p in params])
-                elif patience is not None and epoch - best[1] >= patience:
-                    history.stopped_early = True
-                    break
-    if best is not None:
-        history.best_epoch = best[1]
+    def finish(self, history):
+        """Name the best epoch; after early stopping, put its weights back."""
+        if self.best is None:
+            return
+        history.best_epoch = self.best[1]
         if history.stopped_early:
-            for p, saved in zip(params, best[2]):
+            for p, saved in zip(self.net.weights + self.net.biases, self.best[2]):
                 p[...] = saved
-    return history

@@ -16,9 +16,9 @@ ACTIVATION_NAMES = sorted(bp.ACTIVATIONS)
 def forward_from(net, l, Z):
     """The network's output when layer l's pre-activation (list index l) is set to Z."""
     names = net.layer_activations()
-    A = bp.get_activation(names[l])[0](Z)
+    A = bp.get_activation(names[l]).fn(Z)
     for W, b, name in zip(net.weights[l + 1:], net.biases[l + 1:], names[l + 1:]):
-        A = bp.get_activation(name)[0](A @ W.T + b)
+        A = bp.get_activation(name).fn(A @ W.T + b)
     return A
 
 

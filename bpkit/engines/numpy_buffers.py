@@ -1,9 +1,9 @@
-"""The training loop's inner step: forward pass, BP1–BP4 and the update, in buffers.
+"""The numpy engine: forward pass, BP1–BP4 and the update, in buffers.
 
-``backprop`` (in ``backprop.py``) is the reference: it checks its input and
-returns fresh arrays, one function call per equation. ``train`` runs the same
-equations thousands of times, so it uses this class instead, which computes
-the same δ's and gradients (to rounding) but
+The reference engine (``backprop`` and the optimizer's ``step``) checks its
+input and returns fresh arrays, one function call per equation. ``train`` runs
+the same equations thousands of times, so by default it uses this engine,
+which computes the same δ's and gradients (to rounding) but
 
 - writes every activation, δ and gradient into arrays it allocated once
   (a fresh 600 KB array per update costs more than the arithmetic at batch
@@ -30,28 +30,31 @@ Outside this module rows are examples, as everywhere: ``forward`` takes X
 """
 import numpy as np
 
-from .activations import IN_PLACE
-from .costs import get_cost
-from .optimizers import SGD
+from ..activations import get_activation
+from ..costs import get_cost
+from ..descent import cut
+from ..optimizers import SGD
 
 
-class TrainingStep:
-    """One gradient-descent update of ``net`` on a mini-batch, in buffers kept between calls.
+class NumpyEngine:
+    """Gradient-descent updates of ``net`` on mini-batches, in buffers kept between calls.
 
-    ``optimizer`` is the optimizer object ``train`` made; ``l2``/``l1`` add
-    λW or λ sign(W) to the weight gradients. The network's weights and biases
-    must be C-ordered arrays of ``net.dtype`` (``train`` makes sure of that):
-    they are updated where they lie.
+    ``optimizer`` is the optimizer object ``train`` made: its ``learning_rate``
+    is read at every update; ``l2``/``l1`` add λW or λ sign(W) to the weight
+    gradients. The network's weights and biases must be C-ordered arrays of
+    ``net.dtype`` (``train`` makes sure of that): they are updated where they lie.
     """
+
+    name = "numpy"
 
     def __init__(self, net, optimizer, l2=0.0, l1=0.0):
         self.net = net
         self.optimizer = optimizer
         self.l2, self.l1 = l2, l1
-        self.layers = [IN_PLACE[name] for name in net.layer_activations()]
-        self.cost = get_cost(net.cost)
-        # δᴸ = a − y exactly when σ′ cancels: sigmoid output and cross-entropy.
-        self.cancels = net.cost == "cross_entropy" and net.output_activation == "sigmoid"
+        self.layers = [get_activation(name) for name in net.layer_activations()]
+        self.cost_of_net = get_cost(net.cost)
+        # δᴸ = a − y exactly where σ′ cancels ∇ₐC's denominator (see costs.COSTS)
+        self.cancels = self.cost_of_net.cancels == net.output_activation
         # Plain GD without penalties folds η/m into δ before BP4 (see update).
         self.plain = type(optimizer) is SGD and not l2 and not l1
         # (n_l, n_{l-1}) per layer: the gradient, or for plain GD the step itself
@@ -64,6 +67,34 @@ class TrainingStep:
         # b^l as a column (n_l, 1), added to every example's column
         self.bias_columns = [b[:, None] for b in net.biases]
         self.columns = None
+        # the X of the last forward pass, while no update has changed the weights since:
+        # at full batch, the pass that gave the cost is also the next update's
+        self.forwarded = None
+
+    def cost(self, X, Y):
+        """The mean cost of X ``(m, n_0)`` against Y ``(m, n_L)``: a forward pass, kept for ``update``."""
+        self.forward(X)
+        self.forwarded = X
+        return self.cost_of(Y)
+
+    def epoch(self, X, Y, order, batch_size, record=False):
+        """One update per mini-batch of the rows in ``order``; the batches' costs before them if ``record``."""
+        costs = []
+        if len(order) <= batch_size:
+            # Batch GD: one batch, every row; no copy, and no forward pass if ``cost``
+            # just made it with these weights.
+            if self.forwarded is not X:
+                self.forward(X)
+            if record:
+                costs.append(self.cost_of(Y))
+            self.update(Y)
+            return costs
+        for X_batch, Y_batch in self.batches(X, Y, order, batch_size):
+            self.forward(X_batch)
+            if record:
+                costs.append(self.cost_of(Y_batch))
+            self.update(Y_batch)
+        return costs
 
     def _arrays(self, store, m, count):
         """``count`` lists of arrays ``(n_l, m)``, one per layer, made once per batch size m."""
@@ -82,14 +113,10 @@ class TrainingStep:
         whose memory the operating system would supply page by page (a 63 MB
         copy per epoch cost more than the epoch's arithmetic at batch size 128).
         """
-        n = len(order)
         if X.nbytes + Y.nbytes <= SHUFFLED_COPY_LIMIT:
-            X, Y = X[order], Y[order]
-            for start in range(0, n, batch_size):
-                yield X[start:start + batch_size], Y[start:start + batch_size]
+            yield from zip(cut(X[order], batch_size), cut(Y[order], batch_size))
             return
-        for start in range(0, n, batch_size):
-            rows = order[start:start + batch_size]
+        for rows in cut(order, batch_size):
             m = len(rows)
             if m not in self.batch_buffers:
                 self.batch_buffers[m] = (np.empty((m, X.shape[1]), X.dtype),
@@ -109,22 +136,24 @@ class TrainingStep:
         """
         (columns,) = self._arrays(self.forward_buffers, X.shape[0], 1)
         a = X.T
-        for W, b, (sigma, _), out in zip(self.net.weights, self.bias_columns, self.layers, columns):
+        for W, b, activation, out in zip(self.net.weights, self.bias_columns, self.layers, columns):
             np.dot(W, a, out=out)
             out += b
-            a = sigma(out, out)
+            a = activation.into(out, out)
         self.columns = [X.T] + columns
         return a.T
 
     def cost_of(self, Y):
         """The mean cost of the last forward pass's batch, against targets Y ``(m, n_L)``."""
-        return self.cost.fn(self.columns[-1].T, Y)
+        return self.cost_of_net.fn(self.columns[-1].T, Y)
 
-    def update(self, Y, learning_rate):
+    def update(self, Y):
         """BP1, then for l = L … 1: BP2 (δ^{l-1}, with the old W^l), BP3/BP4 and W^l's update.
 
-        Backpropagates through the last ``forward`` call, whose batch had targets Y ``(m, n_L)``.
+        Backpropagates through the last ``forward`` call, whose batch had targets Y ``(m, n_L)``;
+        η is the optimizer's ``learning_rate``.
         """
+        self.forwarded = None
         a = self.columns
         m = Y.shape[0]
         deltas, scratch = self._arrays(self.backward_buffers, m, 2)
@@ -133,12 +162,12 @@ class TrainingStep:
             # Plain GD takes θ ← θ − η ∂C/∂θ. BP2 is linear in δ, so scaling δᴸ by η/m
             # scales every layer's δ: BP4's Σ_x δ_x a_xᵀ and BP3's Σ_x δ_x then give
             # the steps η ∂C/∂W and η ∂C/∂b directly.
-            delta *= learning_rate / m
+            delta *= self.optimizer.learning_rate / m
         for l in range(len(self.layers) - 1, -1, -1):     # list index l is layer l + 1
             W, b, work, grad_b = self.net.weights[l], self.net.biases[l], self.work[l], self.grad_b[l]
             if l > 0:
                 # BP2 before W^{l+1} changes: δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)
-                prime = self.layers[l - 1][1](a[l], scratch[l - 1])
+                prime = self.layers[l - 1].prime_from_output(a[l], scratch[l - 1])
                 next_delta = np.dot(W.T, delta, out=deltas[l - 1])
                 next_delta *= prime
             if self.plain:
@@ -154,18 +183,14 @@ class TrainingStep:
             if l > 0:
                 delta = next_delta
         if not self.plain:
-            self.optimizer.learning_rate = learning_rate
             self.optimizer.step(self.params, self.grads)
 
     def _output_error(self, A, Y, out, scratch):
         """BP1 for columns ``(n_L, m)``: δᴸ = ∇ₐC ⊙ σ′(zᴸ), or a − y where σ′ cancels."""
         if self.cancels:
             return np.subtract(A, Y, out=out)
-        if self.net.cost == "quadratic":
-            np.subtract(A, Y, out=out)                  # ∇ₐC_x = a − y
-        else:
-            out[...] = self.cost.gradient(A, Y)
-        out *= self.layers[-1][1](A, scratch)
+        self.cost_of_net.gradient(A, Y, out=out)
+        out *= self.layers[-1].prime_from_output(A, scratch)
         return out
 
 
