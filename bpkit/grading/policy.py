@@ -5,7 +5,7 @@ that could reach bpkit (the reference it is compared with) or the checking code
 is refused and scores zero; it never runs. The rules, an allow-list for names
 and modules and a block-list for attributes:
 
-- imports: ``numpy`` (and its submodules) and ``math`` only;
+- imports: ``math``, and ``numpy`` with the submodules in ``NUMPY_NAMESPACES`` only;
 - a name the cell uses must be bound in the cell, be one of ``SAFE_BUILTINS``,
   or be given by the notebook (its setup cells, and the other answers);
 - never: the check cells' names (``check_sigmoid`` …), modules other than numpy
@@ -14,20 +14,60 @@ and modules and a block-list for attributes:
   start with ``__``;
 - no attribute that starts with ``_`` (``f.__globals__``), reaches a frame
   (``gi_frame``, ``f_globals``), touches files (``np.savetxt``, ``a.tofile``) or
-  memory (``ctypes``); no assignment to an attribute (``np.exp = …``);
+  memory (``ctypes``); no assignment to an attribute (``np.exp = …``) but a network's
+  ``net.weights = …`` and ``net.biases = …``;
 - a module is used only through its attributes (``np.exp``), never as a value
-  (``m = np``), and ``np.<…>`` must not lead out of numpy (``np.<…>.sys``);
+  (``m = np``);
 - no ``global``, classes, bare ``except:`` (it would swallow the time limit),
-  or IPython syntax (``%magic``, ``!shell``).
+  or IPython syntax (``%magic``, ``!shell``);
+- of numpy, only what ``numpy_refusal`` allows (below).
+
+**numpy is an allow-list, computed from numpy itself.** numpy can do far more than
+arithmetic: ``np.testing.runstring`` and ``np.testing.measure`` execute strings,
+``np.load`` unpickles, ``np.lib.format.open_memmap`` and ``np.memmap`` write files,
+``np.ctypeslib.load_library`` loads native code, ``np.add_newdoc`` and ``np.lookfor``
+import modules named by a string, ``np.r_['…']`` looks names up in the caller's
+namespace. A list of forbidden names would miss the next one (or the next numpy), so
+the list is of what is *allowed*, and it is made by reading numpy's public API when the
+grader first needs it (``numpy_refusal``):
+
+- an answer may go through ``numpy``, ``numpy.linalg``, ``numpy.random`` and
+  ``numpy.fft`` only; every other submodule (``testing``, ``lib``, ``ctypeslib``,
+  ``f2py``, ``core``, ``ma``, ``rec`` …) is refused whole, and is never imported by
+  the policy to find out (``importlib.util.find_spec`` tells a submodule's name);
+- in those, a name is allowed if it is a ufunc (``np.exp``), a scalar type or dtype
+  (``np.float64``), a numeric constant (``np.pi``, ``np.newaxis``), an exception, or a
+  function or class whose code lives in one of numpy's computing modules
+  (``COMPUTING_SOURCES``: ``_core/fromnumeric.py``, ``lib/_function_base_impl.py``,
+  ``linalg/``, ``random/`` …). The *file* decides, not ``__module__``: numpy sets
+  ``__module__ = "numpy"`` on nearly every public function, ``np.load`` and ``np.save``
+  included; the file is the same kind of name in numpy 1.24 (``lib/npyio.py``) and 2.x
+  (``lib/_npyio_impl.py``) once the underscores and ``_impl`` are dropped;
+- numpy's compiled core functions have no file (``np.array``, ``np.zeros``, ``np.dot``):
+  they are allowed, except the few that read files or raw memory or change numpy for
+  everyone, listed by name with their reason (``DENIED_NUMPY_NAMES``), which also
+  catches a dangerous function kept in a computing module (``add_newdoc``);
+- anything else, including a name numpy does not have, is refused.
+
+Attributes of other objects (an array, a generator, a network) stay screened by the
+block-list. All of this is a first line that tells a student why an answer is
+refused: what holds when it fails is the operating system's sandbox around the kernel.
+The screen runs in the grader; it imports numpy's allowed namespaces and math, never a
+module a student names.
 """
 import ast
 import builtins
+import collections
+import functools
 import importlib
+import importlib.util
 import re
+import sys
 import types
+import warnings
 from dataclasses import dataclass, field
 
-ALLOWED_MODULES = ("numpy", "math")
+ALLOWED_MODULES = ("numpy", "math")   # numpy: the namespaces in NUMPY_NAMESPACES
 
 SAFE_BUILTINS = frozenset("""
     abs all any ascii bin bool bytes callable chr complex dict divmod enumerate filter float
@@ -44,12 +84,88 @@ IPYTHON_NAMES = frozenset("In Out get_ipython exit quit display _ih _oh _dh _i _
 #: Every built-in outside SAFE_BUILTINS: eval, exec, open, globals, getattr, type, __import__ …
 DENIED_BUILTINS = frozenset(dir(builtins)) - SAFE_BUILTINS
 
+#: Attribute names refused on any object: files, pickles, raw memory (``.ctypes`` of an
+#: array, ``.cffi`` and ``.capsule`` of a bit generator), code run from strings.
 BLOCKED_ATTRIBUTES = frozenset("""
-    ctypes ctypeslib f2py distutils as_strided tofile dump dumps save savez savez_compressed
-    savetxt load loads loadtxt genfromtxt fromfile fromregex memmap DataSource open system
-    popen modules builtins sys os importlib import_module subprocess mro
+    ctypes ctypeslib cffi capsule f2py distutils as_strided tofile dump dumps save savez
+    savez_compressed savetxt load loads loadtxt genfromtxt fromfile frombuffer fromregex
+    memmap open_memmap DataSource load_library runstring measure lookfor safe_eval
+    byte_bounds add_newdoc add_docstring set_numeric_ops bmat open system popen modules
+    builtins sys os importlib import_module subprocess mro
 """.split())
 FRAME_PREFIXES = ("gi_", "cr_", "ag_", "f_", "tb_", "co_")
+
+# --- numpy: an allow-list read from numpy's public API (see the module docstring) -------
+
+#: The numpy namespaces an answer may go through: arrays and math, linear algebra,
+#: random numbers, FFT.
+NUMPY_NAMESPACES = ("numpy", "numpy.linalg", "numpy.random", "numpy.fft")
+
+#: Where the code of an allowed numpy function or class lives, as a path inside numpy
+#: with underscores and ``_impl`` dropped (``_core/fromnumeric.py`` -> ``core/fromnumeric``)
+#: so that numpy 1.x and 2.x read the same. A trailing ``/`` takes a whole folder.
+COMPUTING_SOURCES = frozenset("""
+    core/fromnumeric core/numeric core/function_base core/shape_base core/numerictypes
+    core/einsumfunc core/asarray core/getlimits core/ufunc_config core/arrayprint
+    core/multiarray core/exceptions
+    lib/function_base lib/shape_base lib/twodim_base lib/type_check lib/ufunclike
+    lib/nanfunctions lib/arraysetops lib/arraypad lib/index_tricks lib/stride_tricks
+    lib/histograms lib/polynomial lib/scimath
+    linalg/ fft/ random/
+""".split())
+
+#: Why a numpy submodule is refused, for the ones a student is likely to try.
+NUMPY_MODULE_REASONS = {
+    "testing": "numpy.testing runs code from strings (runstring, measure) and numpy's tests",
+    "lib": "numpy.lib holds numpy's file functions (load, save, format.open_memmap, "
+           "DataSource), its utilities (info, source, lookfor) and internals",
+    "ctypeslib": "numpy.ctypeslib loads native libraries",
+    "f2py": "numpy.f2py compiles and loads native code",
+    "distutils": "numpy.distutils builds native code",
+    "core": "numpy.core is numpy's internals",
+    "ma": "numpy.ma reads and writes pickles (ma.load, ma.dump)",
+    "rec": "numpy.rec reads files (rec.fromfile)",
+    "matrixlib": "numpy.matrixlib looks names up from a string (bmat)",
+}
+
+#: Why a numpy function is refused, by the file its code lives in (normalised as above).
+NUMPY_SOURCE_REASONS = {
+    "lib/npyio": "it reads and writes files, and unpickles them",
+    "lib/format": "it reads and writes .npy files, memory-mapped or pickled",
+    "lib/datasource": "it opens files and URLs",
+    "lib/utils": "it imports modules, reads source files or shows memory addresses",
+    "core/memmap": "it maps files into memory",
+    "core/records": "it reads files",
+    "core/defchararray": "it is not an array, math, linear-algebra, random or FFT function",
+    "matrixlib/defmatrix": "given a string, it looks names up in the caller's namespace",
+    "pytesttester": "it runs numpy's test suite, which imports and runs code",
+    "config": "it reports how numpy was built",
+    "testing/": "numpy.testing runs code from strings",
+}
+
+_GLOBAL_SETTINGS = "it changes numpy's settings for all the code in the kernel, the checks included"
+#: Names refused wherever they live: compiled functions (which have no file to judge
+#: them by) and a few dangerous ones kept in computing modules.
+DENIED_NUMPY_NAMES = {
+    "fromfile": "it reads files",
+    "frombuffer": "it reads the raw memory of another object",
+    "fromstring": "it reads raw bytes",
+    "from_dlpack": "it shares the raw memory of another library's object",
+    "add_newdoc": "it imports a module named by a string, to rewrite docstrings",
+    "add_docstring": "it rewrites numpy's docstrings",
+    "add_newdoc_ufunc": "it rewrites numpy's docstrings",
+    "set_numeric_ops": "it replaces the array operators (+, *, …) for all the code in the kernel",
+    "set_string_function": _GLOBAL_SETTINGS,
+    "set_printoptions": _GLOBAL_SETTINGS,
+    "seterr": _GLOBAL_SETTINGS + " (use `with np.errstate(...)`)",
+    "seterrcall": _GLOBAL_SETTINGS,
+    "seterrobj": _GLOBAL_SETTINGS,
+    "setbufsize": _GLOBAL_SETTINGS,
+    "r_": "given a string, it looks names up in the caller's namespace "
+          "(use np.concatenate or np.hstack)",
+    "c_": "given a string, it looks names up in the caller's namespace (use np.column_stack)",
+}
+_NOT_COMPUTING = "it is not one of numpy's array, math, linear-algebra, random or FFT functions"
 
 
 @dataclass
@@ -160,19 +276,37 @@ class _Screen(ast.NodeVisitor):
 
     def visit_Attribute(self, node):
         attr = node.attr
+        base = self.resolve(node.value)
         if attr.startswith("_"):
             self.refuse(node, f"`.{attr}` is not allowed (attributes starting with _ are private)")
+        elif _is_numpy_namespace(base):
+            # numpy's own names are judged by the allow-list, which says why (np.load, …).
+            if why := numpy_refusal(base.__name__, attr):
+                self.refuse(node, f"`{ast.unparse(_chain_top(node))}` is not allowed in "
+                                  f"answers: {why}")
+        elif isinstance(base, types.ModuleType) and base.__name__.startswith("numpy."):
+            pass    # a refused numpy module: the link that reached it says why
         elif attr in BLOCKED_ATTRIBUTES or attr.startswith(FRAME_PREFIXES):
             self.refuse(node, f"`.{attr}` is not allowed in answers")
-        if isinstance(node.ctx, (ast.Store, ast.Del)):
-            self.refuse(node, "assigning to an attribute (x.y = …) is not allowed in answers")
+        if isinstance(node.ctx, (ast.Store, ast.Del)) and not self.network_parameters(node):
+            self.refuse(node, "assigning to an attribute (x.y = …) is not allowed in answers, "
+                              "except a network's `net.weights = …` and `net.biases = …`")
         value = self.resolve(node)
         if isinstance(value, types.ModuleType):
-            if not _allowed_module(value):
-                self.refuse(node, f"`{ast.unparse(node)}` leads to the module {value.__name__}")
-            elif not _is_attribute_base(node):
+            if not _is_attribute_base(node):
                 self.refuse(node, f"the module `{ast.unparse(node)}` is used as a value")
+            elif not _allowed_module(value) and not value.__name__.startswith("numpy."):
+                self.refuse(node, f"`{ast.unparse(node)}` leads to the module {value.__name__}")
         self.generic_visit(node)
+
+    def network_parameters(self, node):
+        """True for ``net.weights = …`` or ``net.biases = …``, as Nielsen's update writes it:
+        the only attributes an answer may set, on a name of its own (not ``np``, not a
+        class the notebook gives, whose methods the reference uses)."""
+        return isinstance(node.ctx, ast.Store) and node.attr in ("weights", "biases") \
+            and isinstance(node.value, ast.Name) and node.value.id in self.bound \
+            and not (node.value.id in self.modules or node.value.id in self.ns.given
+                     or node.value.id in self.ns.reserved)
 
     def resolve(self, node):
         """The object ``np.linalg.norm`` (say) names, if the chain starts at an allowed module."""
@@ -181,7 +315,7 @@ class _Screen(ast.NodeVisitor):
         if isinstance(node, ast.Attribute) and not node.attr.startswith("_"):
             base = self.resolve(node.value)
             if isinstance(base, types.ModuleType):
-                return getattr(base, node.attr, None)
+                return _attribute(base, node.attr)
         return None
 
     def visit_Import(self, node):
@@ -196,23 +330,34 @@ class _Screen(ast.NodeVisitor):
         if node.level:
             self.refuse(node, "relative imports are not allowed")
             return
-        if not self.check_module(node, node.module or ""):
+        module = node.module or ""
+        if not self.check_module(node, module):
             self.quiet.update(a.asname or a.name for a in node.names)
             return
         for alias in node.names:
             if alias.name == "*":
                 self.refuse(node, "`import *` is not allowed; name what you import")
-            else:
-                self.name_rule(node, alias.asname or alias.name)
-                value = _imported(node.module or "", alias.name)
-                if isinstance(value, types.ModuleType) and not _allowed_module(value):
-                    self.refuse(node, f"`{alias.name}` is the module {value.__name__}")
+                continue
+            self.name_rule(node, alias.asname or alias.name)
+            if module in NUMPY_NAMESPACES:
+                if why := numpy_refusal(module, alias.name):
+                    self.refuse(node, f"`{module}.{alias.name}` is not allowed in answers: {why}")
+                    self.quiet.add(alias.asname or alias.name)
+                continue
+            value = _imported(module, alias.name)
+            if isinstance(value, types.ModuleType) and not _allowed_module(value):
+                self.refuse(node, f"`{alias.name}` is the module {value.__name__}")
 
     def check_module(self, node, name):
-        """True if ``name`` is numpy or math; otherwise the import is refused."""
-        if name.split(".")[0] in ALLOWED_MODULES:
+        """True if ``name`` is math or one of numpy's allowed namespaces; otherwise the
+        import is refused, with numpy's reason for a numpy submodule."""
+        if name == "math" or name in NUMPY_NAMESPACES:
             return True
-        self.refuse(node, f"imports {name or 'a module'}: answers may import numpy and math only")
+        if name.split(".")[0] == "numpy":
+            self.refuse(node, f"imports {name}: {_numpy_module_reason(name)}")
+        else:
+            self.refuse(node, f"imports {name or 'a module'}: answers may import numpy and "
+                              "math only")
         return False
 
     def visit_FunctionDef(self, node):
@@ -280,15 +425,29 @@ def _is_attribute_base(node):
     return isinstance(parent, ast.Attribute) and parent.value is node
 
 
+def _chain_top(node):
+    """The whole ``np.testing.runstring`` of which ``node`` (``np.testing``) is a link."""
+    while isinstance(getattr(node, "parent", None), ast.Attribute) and node.parent.value is node:
+        node = node.parent
+    return node
+
+
 def _allowed_module(module):
+    """math, or one of numpy's namespaces answers may use."""
     name = getattr(module, "__name__", "")
-    return any(name == m or name.startswith(m + ".") for m in ALLOWED_MODULES)
+    return name == "math" or name in NUMPY_NAMESPACES
+
+
+def _is_numpy_namespace(value):
+    return isinstance(value, types.ModuleType) and value.__name__ in NUMPY_NAMESPACES \
+        and value is sys.modules.get(value.__name__)
 
 
 def _module(name, trusted=False):
-    """The module called ``name``, imported here only if it is numpy or math, or the cell
-    that names it is the teacher's: a student's cell never makes the grader import anything."""
-    if not name or not (trusted or name.split(".")[0] in ALLOWED_MODULES):
+    """The module called ``name``, imported here only if it is math or an allowed numpy
+    namespace, or the cell that names it is the teacher's: a student's cell never makes
+    the grader import anything (``np.f2py`` stays unimported)."""
+    if not name or not (trusted or name == "math" or name in NUMPY_NAMESPACES):
         return None
     try:
         return importlib.import_module(name)
@@ -296,12 +455,148 @@ def _module(name, trusted=False):
         return None
 
 
+def _is_submodule(name):
+    """True if ``name`` (``numpy.testing``) is a module inside an imported package; found
+    from the package's path, without importing it or any other package."""
+    parent = name.rpartition(".")[0]
+    if not parent or parent not in sys.modules:
+        return False
+    if name in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
+
+
+def _attribute(module, name, trusted=False):
+    """``module.name`` as the screen follows a chain: a submodule that may not be imported
+    stands as an empty module of that name, and a refused module is never looked into."""
+    full = f"{module.__name__}.{name}"
+    if trusted and not _allowed_module(module):     # the teacher's imports: what Python binds
+        value = getattr(module, name, None)
+        if value is not None:
+            return value
+    if _is_submodule(full):
+        return _module(full, trusted) or types.ModuleType(full)
+    if not (trusted or _allowed_module(module)) or module is not sys.modules.get(module.__name__):
+        return None
+    with warnings.catch_warnings():     # numpy warns on some deprecated names
+        warnings.simplefilter("ignore")
+        try:
+            return getattr(module, name, None)
+        except Exception:
+            return None
+
+
 def _imported(module, name, trusted=False):
     """What ``from module import name`` binds (a foreign module if unknown)."""
     parent = _module(module, trusted)
-    value = getattr(parent, name, None) if parent is not None else None
-    if value is None:
-        value = _module(f"{module}.{name}", trusted)
-    if value is None and module.split(".")[0] not in ALLOWED_MODULES:
+    value = _attribute(parent, name, trusted) if parent is not None else None
+    if value is None and not (module == "math" or module in NUMPY_NAMESPACES):
         value = types.ModuleType(f"{module}.{name}")   # unknown: treat as a foreign module
     return value
+
+
+# --- the numpy allow-list ----------------------------------------------------------------
+
+def numpy_refusal(namespace, name):
+    """Why an answer may not use ``name`` from the numpy namespace ``namespace``
+    (``"numpy"``, ``"numpy.linalg"`` …), or None if it may."""
+    verdicts = _numpy_verdicts(namespace)
+    if name in verdicts:
+        return verdicts[name]
+    if _is_submodule(f"{namespace}.{name}"):    # not in numpy's dir() (numpy 1.x's core, f2py)
+        return _numpy_module_reason(f"{namespace}.{name}")
+    return f"{namespace} has no public name {name!r} that answers may use"
+
+
+@functools.lru_cache(maxsize=None)
+def _numpy_verdicts(namespace):
+    """``{name: None (allowed) or why not}`` for every public name of one numpy namespace,
+    read from the installed numpy the first time the grader needs it."""
+    module = importlib.import_module(namespace)
+    verdicts = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in dir(module):
+            if name.startswith("_"):
+                continue
+            full = f"{namespace}.{name}"
+            if _is_submodule(full):      # judged by name: never imported to find out
+                verdicts[name] = None if full in NUMPY_NAMESPACES else _numpy_module_reason(full)
+                continue
+            try:
+                value = getattr(module, name)
+            except Exception:
+                continue
+            if isinstance(value, types.ModuleType):     # np.emath is numpy.lib.scimath
+                verdicts[name] = None if _allowed_module(value) else _numpy_module_reason(full)
+            else:
+                verdicts[name] = _numpy_verdict(name, value)
+    return verdicts
+
+
+def _numpy_verdict(name, value):
+    """None if an answer may use ``value`` (numpy's ``name``); otherwise why not."""
+    import numpy as np
+    if name in DENIED_NUMPY_NAMES:
+        return DENIED_NUMPY_NAMES[name]
+    if isinstance(value, (np.ufunc, np.dtype)) or value is None \
+            or isinstance(value, (bool, int, float, complex, np.generic)):
+        return None                 # np.exp; np.pi, np.newaxis, np.True_
+    if isinstance(value, type) and issubclass(value, (np.generic, np.dtype, BaseException)):
+        return None                 # np.float64, np.linalg.LinAlgError
+    source = _numpy_source(value)
+    if source == "":                # compiled: np.array, np.zeros, np.ndarray …
+        return None if callable(value) else _NOT_COMPUTING
+    if source in COMPUTING_SOURCES or source.startswith(tuple(
+            folder for folder in COMPUTING_SOURCES if folder.endswith("/"))):
+        return None
+    for where, why in NUMPY_SOURCE_REASONS.items():
+        if source == where or (where.endswith("/") and source.startswith(where)):
+            return why
+    return _NOT_COMPUTING
+
+
+def _numpy_module_reason(name):
+    """Why the numpy submodule ``name`` (``numpy.testing``) is refused."""
+    parts = name.split(".")
+    why = NUMPY_MODULE_REASONS.get(parts[1].lstrip("_")) if len(parts) > 1 else None
+    return why or (f"{name} is not one of the numpy modules answers may use "
+                   f"({', '.join(NUMPY_NAMESPACES)})")
+
+
+def _numpy_source(value):
+    """The file ``value``'s code lives in, as a path inside numpy without underscores and
+    ``_impl`` (``lib/npyio``); "" for compiled code, which has no file."""
+    for _ in range(5):      # array_function_dispatch wrappers, bound methods
+        inner = next((getattr(value, a) for a in ("_implementation", "__wrapped__", "__func__")
+                      if getattr(value, a, None) is not None), None)
+        if inner is None or inner is value:
+            break
+        value = inner
+    code = getattr(value, "__code__", None)
+    if code is not None:
+        return _normalised(code.co_filename)
+    cls = value if isinstance(value, type) else type(value)    # a class, or an instance (np.r_)
+    module = getattr(cls, "__module__", None) or ""
+    if module.startswith("numpy.") and module not in NUMPY_NAMESPACES:
+        # Not renamed to a public namespace: it names the file (numpy.random._generator).
+        return _normalised(module.replace(".", "/") + ".py")
+    # Renamed (memmap.__module__ is "numpy"): the file most of its methods are written in
+    # (one method may be wrapped by a decorator from another file).
+    files = collections.Counter(
+        _normalised(code.co_filename) for klass in cls.__mro__[:-1] for member in vars(klass).values()
+        if (code := getattr(getattr(member, "__func__", member), "__code__", None)) is not None)
+    files = [(n, f) for f, n in files.items() if not f.startswith("?")]
+    return max(files)[1] if files else ""
+
+
+def _normalised(filename):
+    """``…/numpy/lib/_npyio_impl.py`` -> ``lib/npyio``; numpy 1.x's ``lib/npyio.py`` too."""
+    path = "/" + filename.replace("\\", "/")
+    if "/numpy/" not in path:
+        return "?" + filename       # not numpy's code at all
+    parts = path.rsplit("/numpy/", 1)[1].rsplit(".", 1)[0].split("/")
+    return "/".join(re.sub(r"_impl$", "", part.strip("_")) for part in parts)
