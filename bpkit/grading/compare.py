@@ -6,10 +6,44 @@ values a check passed on, rounded so that a 1-ulp difference between machines, o
 between two correct formulas, does not change it.
 """
 import hashlib
-
-import numpy as np
+import importlib
+import types
+import warnings
 
 RTOL, ATOL = 1e-7, 1e-10
+
+
+def _defined(name, modules=("multiarray", "numeric", "fromnumeric", "umath", "numerictypes",
+                            "_ufunc_config")):
+    """numpy's ``name`` taken from the module that defines it (``numpy._core.numeric`` in
+    numpy 2, ``numpy.core.numeric`` in 1.x), not from the ``numpy`` namespace."""
+    for package in ("numpy._core", "numpy.core"):
+        for module in modules:
+            try:
+                with warnings.catch_warnings():     # numpy 2 warns on numpy.core
+                    warnings.simplefilter("ignore")
+                    value = getattr(importlib.import_module(f"{package}.{module}"), name, None)
+            except ImportError:
+                continue
+            if value is not None:
+                return value
+    raise ImportError(f"numpy's {name} was not found in numpy's core modules")
+
+
+# The numpy functions a verdict depends on, taken once, when the checks are imported,
+# from the modules that define them. An answer that rebinds ``np.allclose`` (or
+# ``np.random.default_rng``) changes an attribute of the ``numpy`` namespace, not these,
+# and not the functions they call, which numpy looks up in its own modules; and since
+# they do not come from that namespace, it holds even when the first check is imported
+# after the answer ran. This is a last line, where it is cheap: the answer-cell policy
+# refuses such an assignment before anything runs, and what holds when both fail is the
+# operating system's sandbox around the kernel, not this.
+original = types.SimpleNamespace(
+    **{name: _defined(name) for name in (
+        "asarray", "allclose", "array_equal", "isfinite", "absolute", "argmax", "unravel_index",
+        "ndarray", "floating", "integer", "float64", "errstate")},
+    default_rng=importlib.import_module("numpy.random._generator").default_rng,
+)
 
 
 def close(expected, got, rtol=RTOL, atol=ATOL, where=""):
@@ -24,20 +58,20 @@ def close(expected, got, rtol=RTOL, atol=ATOL, where=""):
             if problem:
                 return problem
         return None
-    expected = np.asarray(expected, dtype=np.float64)
+    expected = original.asarray(expected, dtype=original.float64)
     try:
-        got = np.asarray(got, dtype=np.float64)
+        got = original.asarray(got, dtype=original.float64)
     except (TypeError, ValueError):
         return f"{where or 'result'} should be numbers, got {describe(got)}"
     name = where or "result"
     if got.shape != expected.shape:
         want = "a single number" if expected.shape == () else f"shape {expected.shape}"
         return f"{name} should be {want}, got shape {got.shape}"
-    if not np.all(np.isfinite(got)):
+    if not original.isfinite(got).all():
         return f"{name} contains nan or inf"
-    if not np.allclose(got, expected, rtol=rtol, atol=atol):
-        diff = np.abs(got - expected)
-        at = np.unravel_index(np.argmax(diff), diff.shape) if diff.shape else ()
+    if not original.allclose(got, expected, rtol=rtol, atol=atol):
+        diff = original.absolute(got - expected)
+        at = original.unravel_index(original.argmax(diff), diff.shape) if diff.shape else ()
         index = f" at index {tuple(int(i) for i in at)}" if at else ""
         return f"{name} differs by up to {float(diff.max()):.3g}{index}"
     return None
@@ -45,9 +79,9 @@ def close(expected, got, rtol=RTOL, atol=ATOL, where=""):
 
 def same_object_values(before, after):
     """True if an argument still holds its values after the call (arrays compared exactly)."""
-    if isinstance(before, np.ndarray):
-        return isinstance(after, np.ndarray) and before.shape == after.shape and \
-            bool(np.array_equal(before, after, equal_nan=True))
+    if isinstance(before, original.ndarray):
+        return isinstance(after, original.ndarray) and before.shape == after.shape and \
+            bool(original.array_equal(before, after, equal_nan=True))
     if hasattr(before, "weights") and hasattr(before, "biases"):   # a Network
         return all(same_object_values(b, a) for b, a in
                    zip(before.weights + before.biases, after.weights + after.biases))
@@ -64,7 +98,7 @@ def show(value, limit=12):
     if callable(value):
         return getattr(value, "label", None) or getattr(value, "__name__", "a function")
     try:
-        array = np.asarray(value, dtype=np.float64)
+        array = original.asarray(value, dtype=original.float64)
     except (TypeError, ValueError):
         return describe(value)
     if array.ndim == 0:
@@ -84,7 +118,7 @@ def describe(value):
     """Type (and shape) of an unexpected result: ``None``, ``list of 3``, ``array (2, 3)``."""
     if value is None:
         return "None"
-    if isinstance(value, np.ndarray):
+    if isinstance(value, original.ndarray):
         return f"an array of shape {value.shape}"
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} items"
@@ -107,8 +141,8 @@ def _flat(values):
         return []
     if isinstance(values, (tuple, list)):
         return [v for item in values for v in _flat(item)]
-    if isinstance(values, (int, float, np.floating, np.integer, np.ndarray)):
-        return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+    if isinstance(values, (int, float, original.floating, original.integer, original.ndarray)):
+        return [float(v) for v in original.asarray(values, dtype=original.float64).ravel()]
     return [float(len(str(values)))]
 
 

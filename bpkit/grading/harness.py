@@ -15,6 +15,10 @@ When a case fails, the check lists it (inputs, expected, got) and raises
 While grading, ``bpkit grade`` sets ``BPKIT_GRADING_SEED``: every check then also
 runs extra cases drawn at random, so an answer that only memorised the visible
 cases fails. On success the printed line is the same as without them.
+
+A function the notebook gives an exercise (σ for σ′, ``backprop`` for an update) is
+bpkit's own while that exercise is checked (``given``), whatever the student's
+earlier answer made of it: one mistake costs one exercise.
 """
 import contextlib
 import copy
@@ -24,9 +28,7 @@ import types
 import warnings
 from typing import NamedTuple
 
-import numpy as np
-
-from .compare import close, describe, digest, same_object_values, show
+from .compare import close, describe, digest, original, same_object_values, show
 
 GRADING_SEED = "BPKIT_GRADING_SEED"
 
@@ -61,7 +63,7 @@ def quiet():
     stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
     stack.enter_context(warnings.catch_warnings())
     warnings.simplefilter("ignore")
-    stack.enter_context(np.errstate(all="ignore"))
+    stack.enter_context(original.errstate(all="ignore"))
     return stack
 
 
@@ -94,24 +96,34 @@ def run_case(fn, case, compare, may_change=()):
     return Outcome(values=case.expected)
 
 
-def check(name, fn, cases, compare=None, hidden=None, allowed=(), may_change=(), answer=None):
+def check(name, fn, cases, compare=None, hidden=None, allowed=(), may_change=(), answer=None,
+          given=None):
     """Run ``cases`` (and, while grading, ``hidden(rng)``'s cases too) and report.
 
     ``allowed``: names of bpkit functions the notebook gives the student;
     ``may_change``: arguments the answer is meant to change in place;
-    ``answer``: the student's function, when ``fn`` is a wrapper around it.
+    ``answer``: the student's function, when ``fn`` is a wrapper around it;
+    ``given``: ``{name: reference}`` for the functions of other exercises the answer
+    calls, which stand in for the notebook's while the check runs (``given_names``).
     """
     compare = compare or close
-    refuse(name, answer or fn, allowed)
-    outcomes = [run_case(fn, case, compare, may_change) for case in cases]
-    failures = [(c.label, c.inputs, o.problem) for c, o in zip(cases, outcomes) if o.problem]
-    report(name, len(cases), failures, [(c.label, o.values) for c, o in zip(cases, outcomes)],
-           errors=[o.error for o in outcomes])
-    rng = grading_rng()
-    if hidden is not None and rng is not None:
-        if any(run_case(fn, case, compare, may_change).problem for case in hidden(rng)):
-            print(f"{name}: fails on the extra cases used in grading")
-            raise CheckFailed(f"{name}: fails on the extra cases used in grading")
+    with given_names(answer or fn, given or {}):
+        refuse(name, answer or fn, tuple(allowed) + tuple(given or ()))
+        outcomes = [run_case(fn, case, compare, may_change) for case in cases]
+        failures = [(c.label, c.inputs, o.problem) for c, o in zip(cases, outcomes) if o.problem]
+        report(name, len(cases), failures, [(c.label, o.values) for c, o in zip(cases, outcomes)],
+               errors=[o.error for o in outcomes])
+        rng = grading_rng()
+        if hidden is not None and rng is not None:
+            if any(run_case(fn, case, compare, may_change).problem for case in hidden(rng)):
+                hidden_failure(name)
+
+
+def hidden_failure(name):
+    """Report a failure on the grading cases: which case is not shown, so that it
+    cannot be learnt from the feedback."""
+    print(f"{name}: fails on the extra cases used in grading")
+    raise CheckFailed(f"{name}: fails on the extra cases used in grading")
 
 
 def report(name, total, failures, digest_items, errors=()):
@@ -166,10 +178,19 @@ def standing_in(fn, name, stand_in):
             namespace[name] = saved
 
 
+@contextlib.contextmanager
+def given_names(fn, stand_ins):
+    """``standing_in`` for each ``name: reference`` of ``stand_ins`` at once."""
+    with contextlib.ExitStack() as stack:
+        for name, stand_in in stand_ins.items():
+            stack.enter_context(standing_in(fn, name, stand_in))
+        yield
+
+
 def grading_rng():
     """A random generator seeded by the grader, or None when a student runs the check."""
     seed = os.environ.get(GRADING_SEED)
-    return np.random.default_rng(int(seed)) if seed and seed.isdigit() else None
+    return original.default_rng(int(seed)) if seed and seed.isdigit() else None
 
 
 def bpkit_names(fn, allowed=()):

@@ -32,9 +32,13 @@ def check_sigmoid(sigmoid):
 
 
 def check_sigmoid_prime(sigmoid_prime):
-    """σ′(z) = σ(z)(1 − σ(z)), taken at z."""
+    """σ′(z) = σ(z)(1 − σ(z)), taken at z.
+
+    The exercise asks for σ′ through the student's ``sigmoid``; while this check runs,
+    ``sigmoid`` is bpkit's, so that a wrong or unfinished σ costs the σ exercise only.
+    """
     check("sigmoid_prime", sigmoid_prime, _z_cases(activations.sigmoid_prime),
-          hidden=_random_z(activations.sigmoid_prime))
+          hidden=_random_z(activations.sigmoid_prime), given={"sigmoid": activations.sigmoid})
 
 
 def _cost_cases(reference):

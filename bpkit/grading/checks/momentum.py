@@ -4,7 +4,7 @@ import numpy as np
 from ... import descent
 from ...optimizers import make_optimizer
 from ..compare import labelled
-from ..harness import Case, check, standing_in
+from ..harness import Case, check
 from .inputs import named, pattern, seed_from, size_from
 
 
@@ -72,6 +72,5 @@ def check_momentum_descent(momentum_descent):
     def hidden(rng):
         return [case("", rng.uniform(0.5, 5, 2), rng.normal(size=2), 0.05,
                      float(rng.uniform(0, 0.9)), size_from(rng, 15))]
-    with standing_in(momentum_descent, "momentum_step", momentum_step_reference):
-        check("momentum_descent", momentum_descent, cases, hidden=hidden,
-              allowed=("momentum_step",))
+    check("momentum_descent", momentum_descent, cases, hidden=hidden,
+          given={"momentum_step": momentum_step_reference})
