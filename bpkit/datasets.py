@@ -1,13 +1,20 @@
-"""Data for the chapters: small 2-D sets made on the fly, and the real 8×8 digits.
+"""Data for the chapters: small 2-D sets made on the fly, and real ones that ship with scikit-learn.
 
 Every generator takes ``n`` and a ``seed`` and returns ``(X, Y)`` with rows as
 examples: ``X`` ``(n, 2)`` (``(n, 1)`` for the regression curve), ``Y``
 ``(n, 1)`` holding 0/1 labels for the binary sets, or a one-hot ``(n, k)``
 for ``spirals`` with k arms. The same seed gives the same numbers everywhere.
+
+The real sets (``DATASETS``: digits, breast cancer, wine, iris) are installed
+with scikit-learn, nothing is downloaded: ``load_arrays`` gives every row as
+published, ``load_dataset`` a seeded train/test split, standardized on the
+training rows; ``digits`` is the 8×8 digits with pixels scaled to [0, 1].
 """
+from typing import NamedTuple
+
 import numpy as np
 
-from ._checks import check_int, check_nonnegative
+from ._checks import check_choice, check_int, check_nonnegative
 
 
 def xor(n=200, noise=0.1, seed=0):
@@ -73,12 +80,63 @@ def digits(test_fraction=0.25, seed=0):
     Pixels are scaled from 0..16 to [0, 1]; labels are one-hot ``(n, 10)``.
     Returns ``(X_train, Y_train, X_test, Y_test)``, split at random with ``seed``.
     """
-    from sklearn.datasets import load_digits   # imported here: only this set needs it
+    X, Y = load_arrays("digits")
+    return train_test_split(X / 16.0, Y, test_fraction, seed)
 
-    data = load_digits()
-    X = data.data / 16.0
-    Y = one_hot(data.target, 10)
-    return train_test_split(X, Y, test_fraction, seed)
+
+class Dataset(NamedTuple):
+    """A dataset that ships with scikit-learn: where it comes from, and its loader's name."""
+    domain: str
+    description: str
+    loader: str
+
+
+#: name -> Dataset. All four are installed with scikit-learn: nothing is downloaded.
+DATASETS = {
+    "digits": Dataset("images", "8×8 handwritten digits, 0–9", "load_digits"),
+    "breast_cancer": Dataset("medicine", "breast tumour measurements, benign or malignant",
+                             "load_breast_cancer"),
+    "wine": Dataset("chemistry", "chemical analysis of wines from three cultivars", "load_wine"),
+    "iris": Dataset("botany", "flower measurements of three iris species", "load_iris"),
+}
+
+
+def load_arrays(name):
+    """Every row of one of ``DATASETS``, unscaled: X ``(n, features)``, Y one-hot ``(n, k)``."""
+    import sklearn.datasets   # imported here: only the real datasets need scikit-learn
+
+    check_choice("dataset", name, DATASETS)
+    data = getattr(sklearn.datasets, DATASETS[name].loader)()
+    X = np.asarray(data.data, dtype=np.float64)
+    return X, one_hot(data.target, int(data.target.max()) + 1)
+
+
+def load_dataset(name, test_fraction=0.25, seed=0, standardize=True):
+    """One of ``DATASETS``, split at random with ``seed``, one-hot, and (by default) standardized.
+
+    Returns ``(X_train, Y_train, X_test, Y_test)``: X ``(n, features)``, Y
+    one-hot ``(n, classes)``. Standardizing uses the training rows' mean and
+    standard deviation only, so nothing about the test rows leaks into training.
+    """
+    X_train, Y_train, X_test, Y_test = train_test_split(*load_arrays(name), test_fraction, seed)
+    if standardize:
+        X_train, X_test = standardize_columns(X_train, X_test)
+    return X_train, Y_train, X_test, Y_test
+
+
+def standardize_columns(X_train, *others):
+    """Shift and scale each column to mean 0 and variance 1 on ``X_train``.
+
+    The same shift and scale are applied to every array in ``others`` (test
+    or validation rows). A constant column (a pixel that is always blank) is
+    only shifted: dividing by its zero spread would give NaN.
+    Returns the new arrays, ``X_train`` first.
+    """
+    X_train = np.asarray(X_train, dtype=np.float64)
+    mean = X_train.mean(axis=0)
+    spread = X_train.std(axis=0)
+    spread[spread == 0] = 1.0
+    return tuple((np.asarray(X, dtype=np.float64) - mean) / spread for X in (X_train, *others))
 
 
 def one_hot(labels, k):

@@ -1,22 +1,24 @@
-"""Measurements for the experiment chapters: what the tables of the book are computed from.
+"""Helpers for the experiment chapters: what the tables of the book are computed from.
 
     import bpkit.experiments as ex
     ex.epochs_to_target(history, 0.05)       # first epoch with cost ≤ 0.05, or None
+    ex.first_epoch_above(accuracy, 0.95)     # first epoch with accuracy ≥ 0.95, or None
     ex.is_steady(history)                    # no epoch raised the cost by more than 1 %
+    ex.learning_curves(net, X, Y, 0.5, 100, every=10, norms=f)   # train in chunks, f(net) after each
     ex.layer_gradient_norms(net, X, Y)       # ‖∂C/∂W^l‖ for every layer (the vanishing gradient)
-    ex.train_and_measure(net, X, Y, f, …)    # train, calling f(net) every few epochs
     ex.top_eigenvalue(net, X, Y)             # curvature: η < 2/λ_max keeps plain GD stable
     ex.random_search(f, x0, 0.1, 100)        # descent without any gradient
     ex.train_random_search(net, X, Y, 0.1)   # … and on a network
     ex.dead_units(net, X)                    # hidden units that pass no gradient back
-    ex.table(headers, rows)                  # a results table (bpkit.tables)
 
 Every function here is built on bpkit's own ``backprop``, ``train`` and
 ``Network``; nothing re-derives the equations. Random things take a ``seed``.
+Timing and memory are measured with ``bpkit.measure``, data come from
+``bpkit.datasets``, and results are shown with ``bp.table``.
 """
 import math
+import numbers
 import time
-import timeit
 
 import numpy as np
 
@@ -25,7 +27,6 @@ from .activations import get_activation
 from .backprop import backprop
 from .costs import get_cost
 from .descent import History, train
-from .tables import table  # noqa: F401  (ex.table: the chapters' results tables)
 
 
 # --- parameters as one vector ------------------------------------------------------------
@@ -63,14 +64,23 @@ def epochs_to_target(history, target):
     """The first epoch e with cost[e] ≤ ``target``; None if the run never got there.
 
     ``history`` is a ``History`` (its training cost is used) or a sequence of
-    costs with entry 0 before training. A diverged run only counts the epochs
-    before it diverged.
+    costs with entry 0 before training (such as ``Curves.cost``). NaN never
+    counts, and a diverged run only counts the epochs before it diverged.
     """
+    _check_target(target)
     costs = history.cost if isinstance(history, History) else list(history)
-    for epoch, cost in enumerate(costs):
-        if math.isfinite(cost) and cost <= target:
-            return epoch
-    return None
+    return next((e for e, cost in enumerate(costs) if math.isfinite(cost) and cost <= target), None)
+
+
+def first_epoch_above(values, target):
+    """The first index e with ``values[e] >= target``, or None: e.g. epochs to 95 % accuracy."""
+    _check_target(target)
+    return next((e for e, value in enumerate(values) if value >= target), None)
+
+
+def _check_target(target):
+    if isinstance(target, bool) or not isinstance(target, numbers.Real) or math.isnan(target):
+        raise ValueError(f"target must be a number, got {target!r}")
 
 
 def largest_rise(history):
@@ -111,33 +121,56 @@ def layer_gradient_norms(net, X, Y):
     return np.array([np.linalg.norm(g) for g in grad_w])
 
 
-def train_and_measure(net, X, Y, measure, learning_rate, epochs, every=1,
-                      batch_size=None, seed=0):
-    """Train ``net`` in place with plain gradient descent, calling ``measure(net)`` every
-    ``every`` epochs, e.g. ``measure=lambda net: layer_gradient_norms(net, X, Y)``.
+class Curves:
+    """What ``learning_curves`` recorded, as arrays indexed alike (entry 0: before training).
 
-    Returns ``(epochs_measured (k,), values (k, …), cost (k,))``; row 0 is before
-    training, ``cost`` the training cost at the same epochs. Plain GD keeps no
-    state between updates, so training in chunks of ``every`` epochs is the
-    same as one run (with ``batch_size``, each chunk draws its own shuffles
-    from ``seed``). Stops at the last chunk before training diverges.
+    ``epoch`` ``(k,)``: the epochs at which it measured; ``cost`` ``(k,)``: the
+    training cost there; ``time`` ``(k,)``: seconds spent in ``train`` up to
+    there (measuring is not counted); one array ``(k, …)`` per measure, under
+    its name; ``diverged``: whether training blew up (the arrays end before).
+    """
+
+    def __init__(self, diverged, **arrays):
+        self.diverged = diverged
+        self.__dict__.update(arrays)
+
+    def __repr__(self):
+        names = ", ".join(k for k in self.__dict__ if k != "diverged")
+        return f"Curves({names}: {len(self.epoch)} points{', diverged' if self.diverged else ''})"
+
+
+def learning_curves(net, X, Y, learning_rate, epochs, every=1, batch_size=None, seed=0,
+                    **measures):
+    """Train ``net`` in place by plain gradient descent, ``every`` epochs at a time, and call
+    each of ``measures`` (functions of the network) before training and after every chunk.
+
+    ``learning_curves(net, X, Y, 0.5, 30, test_accuracy=lambda net: net.accuracy(X_test,
+    Y_test))`` gives ``curves.test_accuracy`` next to ``curves.cost``. Plain gradient descent
+    keeps no state between updates, so training in chunks is the same algorithm as one long
+    ``train`` run; the chunk that ends at epoch e shuffles with seed ``seed + e``. (Momentum
+    or Adam would lose their memory between chunks, so no optimizer is offered.) Stops at
+    the last chunk before training diverges. Returns ``Curves``.
     """
     epochs = check_int("epochs", epochs, 0)
     every = check_int("every", every, 1)
-    rng = np.random.default_rng(seed)
-    measured, values, costs = [0], [measure(net)], [net.total_cost(X, Y)]
-    done = 0
-    while done < epochs:
-        chunk = min(every, epochs - done)
-        history = train(net, X, Y, learning_rate, batch_size=batch_size, epochs=chunk,
-                        seed=int(rng.integers(2**31)))
-        if history.diverged:
-            break
-        done += chunk
-        measured.append(done)
-        values.append(measure(net))
-        costs.append(history.final_cost)
-    return np.array(measured), np.array(values), np.array(costs)
+    rows = {"epoch": [0], "cost": [net.total_cost(X, Y)], "time": [0.0]}
+    rows.update({name: [measure(net)] for name, measure in measures.items()})
+    diverged = False
+    while rows["epoch"][-1] < epochs and not diverged:
+        done = rows["epoch"][-1]
+        end = min(done + every, epochs)
+        start = time.perf_counter()
+        history = train(net, X, Y, learning_rate, batch_size=batch_size, epochs=end - done,
+                        seed=seed + end)
+        seconds = time.perf_counter() - start
+        diverged = history.diverged
+        if not diverged:
+            rows["epoch"].append(end)
+            rows["cost"].append(history.final_cost)
+            rows["time"].append(rows["time"][-1] + seconds)
+            for name, measure in measures.items():
+                rows[name].append(measure(net))
+    return Curves(diverged, **{name: np.array(values) for name, values in rows.items()})
 
 
 # --- curvature ---------------------------------------------------------------------------
@@ -307,21 +340,6 @@ def activation_properties(name, z_max=50.0, points=200001):
     low, high = limit(values[0], z[0]), limit(values[-1], z[-1])
     return {"low": low, "high": high, "max_derivative": float(np.max(prime(z))),
             "zero_centred": bool(low < 0 < high)}
-
-
-def time_call(f, *args, repeat=5, number=None):
-    """The fastest of ``repeat`` timings of ``f(*args)``, in seconds per call.
-
-    The minimum, not the mean: other programs only ever make a call slower.
-    ``number`` calls per timing (chosen so a timing lasts ≳ 0.05 s if None).
-    """
-    repeat = check_int("repeat", repeat, 1)
-    timer = timeit.Timer(lambda: f(*args))
-    if number is None:
-        number, _ = timer.autorange()
-        number = max(1, number // 4)
-    number = check_int("number", number, 1)
-    return min(timer.repeat(repeat=repeat, number=number)) / number
 
 
 def all_weights(net):

@@ -1,28 +1,22 @@
-"""Measuring what training costs, and small real datasets to measure it on.
+"""Measuring what computing costs: time, memory, how they grow, and what to expect.
 
     import bpkit.measure as ms
-    seconds = ms.time_call(lambda: bp.backprop(net, X, Y))      # median of repeats
+    seconds = ms.time_call(lambda: bp.backprop(net, X, Y))      # median of repeats, after a warm-up
     nbytes = ms.peak_memory(lambda: bp.backprop(net, X, Y))     # tracemalloc peak
     fit = ms.fit_power_law(sizes, seconds)                      # seconds ≈ c · size^k
     model = ms.gradient_cost_model([64, 30, 10], n=100)         # multiply-adds, counted
-    X_train, Y_train, X_test, Y_test = ms.load_dataset("wine", seed=0)
-    ms.Table(["batch size", "epochs"], [[16, 12], [64, None]])  # a table (bpkit.tables)
 
 Wall times depend on the machine and on what else it is doing; a book that
-prints them says so. Everything else here is the same on every machine: the
-cost model counts multiply-adds, the datasets ship with scikit-learn.
+prints them says so. The cost model is the same on every machine: it counts
+multiply-adds.
 """
-import math
-import numbers
 import time
 import tracemalloc
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice, check_int
-from .datasets import one_hot, train_test_split
-from .tables import Table  # noqa: F401  (ms.Table: the chapters' results tables)
+from ._checks import check_int
 
 
 # --- time and memory ---------------------------------------------------------------------------
@@ -149,121 +143,63 @@ def gradient_cost_model(sizes, n):
                         2 * n * sum(sizes[1:]))
 
 
-# --- training, measured ------------------------------------------------------------------------
+# --- live sliders ------------------------------------------------------------------------------
 
-def first_epoch_below(values, target):
-    """The first index e with ``values[e] <= target``, or None if there is none.
+def record_live_widgets():
+    """From now on, keep every widget ``bp.live`` makes in this kernel; returns the list they go to.
 
-    With ``values = history.cost`` this is the number of epochs needed to
-    reach a target cost (``cost[0]`` is before training). NaN never counts.
+    Run it before a chapter's cells, then ``time_slider_moves`` on each widget of
+    the list: that is how the benchmark times the book's live sliders in the
+    chapters' own kernels.
     """
-    _check_target(target)
-    return next((e for e, value in enumerate(values) if value <= target), None)
+    import bpkit
+
+    made, live = [], bpkit.live
+
+    def recording_live(*args, **kwargs):
+        widget = live(*args, **kwargs)
+        made.append(widget)
+        return widget
+    bpkit.live = recording_live
+    return made
 
 
-def first_epoch_above(values, target):
-    """The first index e with ``values[e] >= target``, or None: e.g. epochs to 95 % accuracy."""
-    _check_target(target)
-    return next((e for e, value in enumerate(values) if value >= target), None)
+def time_slider_moves(widget, repeats=3, pause=0.05, clock=time.perf_counter):
+    """Milliseconds per move of each slider of ``widget`` (what ``bp.live`` returns).
 
-
-def _check_target(target):
-    if isinstance(target, bool) or not isinstance(target, numbers.Real) or math.isnan(target):
-        raise ValueError(f"target must be a number, got {target!r}")
-
-
-class Curves(NamedTuple):
-    """Per-epoch records of ``learning_curves``; index e is after epoch e (0: before training)."""
-    cost: list              # training cost
-    train_accuracy: list
-    test_accuracy: list
-    time: list              # seconds in ``train`` (not measuring accuracy) up to epoch e
-    diverged: bool
-
-
-def learning_curves(net, X, Y, X_test, Y_test, learning_rate, batch_size=None, epochs=10,
-                    seed=0):
-    """Train ``net`` in place by plain mini-batch gradient descent, recording accuracy every epoch.
-
-    X ``(n, n_0)``, Y one-hot ``(n, n_L)`` (or 0/1 ``(n, 1)``); the same for the
-    test rows. It calls ``bp.train`` one epoch at a time, epoch e shuffling with
-    seed ``seed + e``. Plain gradient descent keeps no state between updates,
-    so this is the same algorithm as one long ``train`` run (with another random
-    order); optimizers with a memory (momentum, Adam) would lose it, so none is
-    offered. Stops early if the run diverges. Returns ``Curves``.
+    A move is setting the slider's value: the chapter's callback retrains and
+    redraws right there. Each slider visits up to five values (its options, or
+    five evenly spaced ones) and its start ``repeats`` times in turn, with a
+    ``pause`` in seconds before each move; a value's time is the median of its
+    visits. Returns one row per slider:
+    ``[description, values visited, median ms over the values, slowest ms, its value]``.
     """
-    from .descent import train
+    import ipywidgets as widgets
 
-    epochs = check_int("epochs", epochs, 0)
-    curves = Curves([net.total_cost(X, Y)], [net.accuracy(X, Y)], [net.accuracy(X_test, Y_test)],
-                    [0.0], False)
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        history = train(net, X, Y, learning_rate, batch_size=batch_size, epochs=1,
-                        seed=seed + epoch)
-        seconds = time.perf_counter() - start
-        if history.diverged:
-            return curves._replace(diverged=True)
-        curves.cost.append(history.cost[-1])
-        curves.time.append(curves.time[-1] + seconds)
-        curves.train_accuracy.append(net.accuracy(X, Y))
-        curves.test_accuracy.append(net.accuracy(X_test, Y_test))
-    return curves
-
-
-# --- real data ---------------------------------------------------------------------------------
-
-class Dataset(NamedTuple):
-    """A dataset that ships with scikit-learn: where it comes from, and its loader's name."""
-    domain: str
-    description: str
-    loader: str
+    repeats = check_int("repeats", repeats, 1)
+    kinds = (widgets.SelectionSlider, widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)
+    rows = []
+    for slider in [c for c in widget.children if isinstance(c, kinds)]:
+        values, times = _slider_values(slider) + [slider.value], {}
+        for _ in range(repeats):
+            for value in values:
+                if value == slider.value:
+                    continue
+                time.sleep(pause)
+                start = clock()
+                slider.value = value
+                times.setdefault(value, []).append(1000 * (clock() - start))
+        per_value = {v: float(np.median(t)) for v, t in times.items()}
+        slowest = max(per_value, key=per_value.get)
+        rows.append([slider.description, len(per_value), float(np.median(list(per_value.values()))),
+                     per_value[slowest], slowest])
+    return rows
 
 
-#: name -> Dataset. All four are installed with scikit-learn: nothing is downloaded.
-DATASETS = {
-    "digits": Dataset("images", "8×8 handwritten digits, 0–9", "load_digits"),
-    "breast_cancer": Dataset("medicine", "breast tumour measurements, benign or malignant",
-                             "load_breast_cancer"),
-    "wine": Dataset("chemistry", "chemical analysis of wines from three cultivars", "load_wine"),
-    "iris": Dataset("botany", "flower measurements of three iris species", "load_iris"),
-}
-
-
-def load_arrays(name):
-    """Every row of one of ``DATASETS``, unscaled: X ``(n, features)``, Y one-hot ``(n, k)``."""
-    import sklearn.datasets   # imported here: only the real datasets need scikit-learn
-
-    check_choice("dataset", name, DATASETS)
-    data = getattr(sklearn.datasets, DATASETS[name].loader)()
-    X = np.asarray(data.data, dtype=np.float64)
-    return X, one_hot(data.target, int(data.target.max()) + 1)
-
-
-def load_dataset(name, test_fraction=0.25, seed=0, standardize=True):
-    """One of ``DATASETS``, split at random with ``seed``, one-hot, and (by default) standardized.
-
-    Returns ``(X_train, Y_train, X_test, Y_test)``: X ``(n, features)``, Y
-    one-hot ``(n, classes)``. Standardizing uses the training rows' mean and
-    standard deviation only, so nothing about the test rows leaks into training.
-    """
-    X_train, Y_train, X_test, Y_test = train_test_split(*load_arrays(name), test_fraction, seed)
-    if standardize:
-        X_train, X_test = standardize_columns(X_train, X_test)
-    return X_train, Y_train, X_test, Y_test
-
-
-def standardize_columns(X_train, *others):
-    """Shift and scale each column to mean 0 and variance 1 on ``X_train``.
-
-    The same shift and scale are applied to every array in ``others`` (test
-    or validation rows). A constant column (a pixel that is always blank) is
-    only shifted: dividing by its zero spread would give NaN.
-    Returns the new arrays, ``X_train`` first.
-    """
-    X_train = np.asarray(X_train, dtype=np.float64)
-    mean = X_train.mean(axis=0)
-    spread = X_train.std(axis=0)
-    spread[spread == 0] = 1.0
-    return tuple((np.asarray(X, dtype=np.float64) - mean) / spread for X in (X_train, *others))
-
+def _slider_values(slider):
+    """The values a slider is timed at: its options, or five evenly spaced (on its own scale)."""
+    if hasattr(slider, "options"):
+        return [o[1] if isinstance(o, tuple) else o for o in slider.options]
+    if hasattr(slider, "base"):      # FloatLogSlider: evenly spaced exponents
+        return [slider.base ** (slider.min + k * (slider.max - slider.min) / 4) for k in range(5)]
+    return [slider.min + k * (slider.max - slider.min) / 4 for k in range(5)]

@@ -69,3 +69,54 @@ def test_bad_arguments():
         datasets.moons(0)
     with pytest.raises(ValueError, match="noise"):
         datasets.xor(10, noise=-1)
+
+
+# --- real datasets ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, n, features, classes", [
+    ("digits", 1797, 64, 10), ("breast_cancer", 569, 30, 2), ("wine", 178, 13, 3),
+    ("iris", 150, 4, 3)])
+def test_load_dataset_shapes_and_one_hot(name, n, features, classes):
+    X, Y = datasets.load_arrays(name)
+    assert X.shape == (n, features) and Y.shape == (n, classes)
+    X_train, Y_train, X_test, Y_test = datasets.load_dataset(name, test_fraction=0.25, seed=0)
+    n_test = round(0.25 * n)
+    assert X_train.shape == (n - n_test, features) and X_test.shape == (n_test, features)
+    assert Y_train.shape == (n - n_test, classes) and Y_test.shape == (n_test, classes)
+    for Y_part in (Y, Y_train, Y_test):
+        assert set(np.unique(Y_part)) == {0.0, 1.0}
+        np.testing.assert_array_equal(Y_part.sum(axis=1), 1.0)
+    assert datasets.DATASETS[name].domain
+
+
+def test_load_dataset_standardizes_with_training_statistics_only():
+    X_raw_train, _, X_raw_test, _ = datasets.load_dataset("wine", seed=3, standardize=False)
+    X_train, _, X_test, _ = datasets.load_dataset("wine", seed=3)
+    np.testing.assert_allclose(X_train.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(X_train.std(axis=0), 1.0, rtol=1e-12)
+    mean, spread = X_raw_train.mean(axis=0), X_raw_train.std(axis=0)
+    np.testing.assert_allclose(X_test, (X_raw_test - mean) / spread, rtol=1e-12)
+    # the raw values are the published ones: proline goes up to 1680
+    assert X_raw_train.max() <= 1680.0 and max(X_raw_train.max(), X_raw_test.max()) == 1680.0
+
+
+def test_load_dataset_same_seed_same_split_other_seed_other_split():
+    a = datasets.load_dataset("iris", seed=1)
+    b = datasets.load_dataset("iris", seed=1)
+    c = datasets.load_dataset("iris", seed=2)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a[2], c[2])
+
+
+def test_load_dataset_unknown_name():
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'"):
+        datasets.load_dataset("mnist")
+
+
+def test_standardize_columns_leaves_constant_columns_finite():
+    X = np.array([[1.0, 5.0], [3.0, 5.0]])
+    (Z,) = datasets.standardize_columns(X)
+    np.testing.assert_array_equal(Z, [[-1.0, 0.0], [1.0, 0.0]])
+    Z_train, Z_other = datasets.standardize_columns(X, [[2.0, 6.0]])
+    np.testing.assert_array_equal(Z_other, [[0.0, 1.0]])

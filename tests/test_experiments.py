@@ -59,6 +59,28 @@ def test_epochs_to_target_on_a_crafted_history():
     assert ex.epochs_to_target(h, 2.0) == 0          # already there before training
     assert ex.epochs_to_target(h, 0.05) is None      # never reached
     assert ex.epochs_to_target([1.0, math.nan, 0.1], 0.5) == 2
+    assert ex.epochs_to_target([], 1.0) is None
+
+
+def test_first_epoch_above_and_the_targets_are_checked():
+    accuracy = [0.1, 0.6, 0.96, 0.94, 1.0]
+    assert ex.first_epoch_above(accuracy, 0.95) == 2
+    assert ex.first_epoch_above(accuracy, 1.0) == 4       # reaching the target counts
+    assert ex.first_epoch_above(accuracy[:2], 0.95) is None
+    with pytest.raises(ValueError, match="target"):
+        ex.epochs_to_target([1.0], math.nan)
+    with pytest.raises(ValueError, match="target"):
+        ex.first_epoch_above([1.0], "0.5")
+
+
+def test_epochs_to_target_on_a_training_history(xor_data):
+    X, Y = xor_data
+    history = bp.train(bp.Network([2, 8, 1], seed=0), X, Y, 2.0, batch_size=8, epochs=60, seed=0)
+    assert min(history.cost) < history.cost[0]
+    target = (history.cost[0] + min(history.cost)) / 2   # halfway down: reached at some epoch
+    epoch = ex.epochs_to_target(history, target)
+    assert epoch is not None and epoch > 0
+    assert history.cost[epoch] <= target < min(history.cost[:epoch])
 
 
 def test_epochs_to_target_of_a_diverged_run_counts_only_finite_epochs():
@@ -102,25 +124,42 @@ def test_sigmoid_gradients_vanish_towards_the_input():
     assert norms[0] < 1e-2 * norms[-1]
 
 
-def test_train_and_measure_equals_one_long_run():
+def test_learning_curves_in_chunks_equal_one_long_run():
     X, Y = bp.datasets.xor(40, seed=1)
     net = bp.Network([2, 4, 1], seed=3)
     reference = net.copy()
-    epochs, norms, cost = ex.train_and_measure(
-        net, X, Y, lambda n: ex.layer_gradient_norms(n, X, Y), 2.0, epochs=25, every=10)
-    np.testing.assert_array_equal(epochs, [0, 10, 20, 25])
-    assert norms.shape == (4, 2) and cost.shape == (4,)
+    curves = ex.learning_curves(net, X, Y, 2.0, epochs=25, every=10,
+                                norms=lambda n: ex.layer_gradient_norms(n, X, Y))
+    np.testing.assert_array_equal(curves.epoch, [0, 10, 20, 25])
+    assert curves.norms.shape == (4, 2) and curves.cost.shape == curves.time.shape == (4,)
     h = bp.train(reference, X, Y, 2.0, epochs=25)     # full batch: chunks change nothing
-    np.testing.assert_allclose(cost, [h.cost[e] for e in epochs], rtol=1e-12)
-    np.testing.assert_allclose(norms[-1], ex.layer_gradient_norms(reference, X, Y), rtol=1e-10)
+    np.testing.assert_allclose(curves.cost, [h.cost[e] for e in curves.epoch], rtol=1e-12)
+    np.testing.assert_allclose(curves.norms[-1], ex.layer_gradient_norms(reference, X, Y),
+                               rtol=1e-10)
 
 
-def test_train_and_measure_stops_before_divergence():
+def test_learning_curves_of_mini_batches_replay_one_epoch_per_seed(xor_data):
+    # every=1: epoch e is one train call with seed seed + e
+    X, Y = xor_data
+    net = bp.Network([2, 8, 1], seed=0)
+    reference = net.copy()
+    curves = ex.learning_curves(net, X, Y, 2.0, epochs=6, batch_size=8, seed=4,
+                                train_accuracy=lambda n: n.accuracy(X, Y))
+    costs = [reference.total_cost(X, Y)]
+    for e in range(1, 7):
+        costs.append(bp.train(reference, X, Y, 2.0, batch_size=8, epochs=1, seed=4 + e).cost[-1])
+    np.testing.assert_array_equal(curves.cost, costs)
+    assert curves.train_accuracy[-1] == net.accuracy(X, Y) == reference.accuracy(X, Y)
+    assert np.all(np.diff(curves.time) >= 0) and not curves.diverged
+
+
+def test_learning_curves_stop_before_divergence():
     X, Y = bp.datasets.regression_curve(50, seed=0)
     net = bp.Network([1, 8, 1], activation="tanh", output_activation="identity", seed=0)
-    epochs, values, cost = ex.train_and_measure(net, X, Y, lambda n: 1.0, 20.0, epochs=300, every=50)
-    assert epochs[-1] < 300 and len(values) == len(cost) == len(epochs)
-    assert np.all(np.isfinite(cost))
+    curves = ex.learning_curves(net, X, Y, 20.0, epochs=300, every=50, one=lambda n: 1.0)
+    assert curves.diverged and curves.epoch[-1] < 300
+    assert len(curves.one) == len(curves.cost) == len(curves.epoch)
+    assert np.all(np.isfinite(curves.cost))
 
 
 # --- curvature -------------------------------------------------------------------------
@@ -249,10 +288,8 @@ def test_activation_properties():
         ex.activation_properties("softsign")
 
 
-def test_time_call_and_all_weights(small_problem):
+def test_all_weights(small_problem):
     net, _, _ = small_problem
-    seconds = ex.time_call(np.sum, np.ones(1000), repeat=2, number=10)
-    assert 0 < seconds < 1
     w = ex.all_weights(net)
     assert w.shape == (3 * 4 + 4 * 2,)
     np.testing.assert_array_equal(w[-8:], net.weights[1].ravel())

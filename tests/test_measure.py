@@ -1,5 +1,4 @@
-"""bpkit.measure: timers, memory, power-law fits, the cost model, real datasets."""
-import math
+"""bpkit.measure: the timer, memory, power-law fits, the cost model."""
 import tracemalloc
 
 import numpy as np
@@ -144,124 +143,6 @@ def test_gradient_cost_model_bad_input():
         ms.gradient_cost_model([3, 0, 1], 5)
 
 
-# --- first_epoch_below / above -----------------------------------------------------------------
-
-def test_first_epoch_below_and_above():
-    cost = [2.0, 1.0, 0.5, 0.7, 0.2]
-    assert ms.first_epoch_below(cost, 0.6) == 2
-    assert ms.first_epoch_below(cost, 0.5) == 2        # reaching the target counts
-    assert ms.first_epoch_below(cost, 2.0) == 0
-    assert ms.first_epoch_below(cost, 0.1) is None
-    assert ms.first_epoch_below([], 1.0) is None
-    accuracy = [0.1, 0.6, 0.96, 0.94, 1.0]
-    assert ms.first_epoch_above(accuracy, 0.95) == 2
-    assert ms.first_epoch_above(accuracy, 1.0) == 4
-    assert ms.first_epoch_above(accuracy[:2], 0.95) is None
-
-
-def test_first_epoch_below_ignores_nan_and_checks_the_target():
-    assert ms.first_epoch_below([math.nan, 3.0, 0.1], 1.0) == 2
-    with pytest.raises(ValueError, match="target"):
-        ms.first_epoch_below([1.0], math.nan)
-    with pytest.raises(ValueError, match="target"):
-        ms.first_epoch_above([1.0], "0.5")
-
-
-def test_first_epoch_below_on_a_training_history(xor_data):
-    X, Y = xor_data
-    history = bp.train(bp.Network([2, 8, 1], seed=0), X, Y, 2.0, batch_size=8, epochs=60, seed=0)
-    assert min(history.cost) < history.cost[0]
-    target = (history.cost[0] + min(history.cost)) / 2   # halfway down: reached at some epoch
-    epoch = ms.first_epoch_below(history.cost, target)
-    assert epoch is not None and epoch > 0
-    assert history.cost[epoch] <= target < min(history.cost[:epoch])
-
-
-# --- datasets ----------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("name, n, features, classes", [
-    ("digits", 1797, 64, 10), ("breast_cancer", 569, 30, 2), ("wine", 178, 13, 3),
-    ("iris", 150, 4, 3)])
-def test_load_dataset_shapes_and_one_hot(name, n, features, classes):
-    X, Y = ms.load_arrays(name)
-    assert X.shape == (n, features) and Y.shape == (n, classes)
-    X_train, Y_train, X_test, Y_test = ms.load_dataset(name, test_fraction=0.25, seed=0)
-    n_test = round(0.25 * n)
-    assert X_train.shape == (n - n_test, features) and X_test.shape == (n_test, features)
-    assert Y_train.shape == (n - n_test, classes) and Y_test.shape == (n_test, classes)
-    for Y_part in (Y, Y_train, Y_test):
-        assert set(np.unique(Y_part)) == {0.0, 1.0}
-        np.testing.assert_array_equal(Y_part.sum(axis=1), 1.0)
-    assert ms.DATASETS[name].domain
-
-
-def test_load_dataset_standardizes_with_training_statistics_only():
-    X_raw_train, _, X_raw_test, _ = ms.load_dataset("wine", seed=3, standardize=False)
-    X_train, _, X_test, _ = ms.load_dataset("wine", seed=3)
-    np.testing.assert_allclose(X_train.mean(axis=0), 0.0, atol=1e-12)
-    np.testing.assert_allclose(X_train.std(axis=0), 1.0, rtol=1e-12)
-    mean, spread = X_raw_train.mean(axis=0), X_raw_train.std(axis=0)
-    np.testing.assert_allclose(X_test, (X_raw_test - mean) / spread, rtol=1e-12)
-    # the raw values are the published ones: proline goes up to 1680
-    assert X_raw_train.max() <= 1680.0 and max(X_raw_train.max(), X_raw_test.max()) == 1680.0
-
-
-def test_load_dataset_same_seed_same_split_other_seed_other_split():
-    a = ms.load_dataset("iris", seed=1)
-    b = ms.load_dataset("iris", seed=1)
-    c = ms.load_dataset("iris", seed=2)
-    for x, y in zip(a, b):
-        np.testing.assert_array_equal(x, y)
-    assert not np.array_equal(a[2], c[2])
-
-
-def test_load_dataset_unknown_name():
-    with pytest.raises(ValueError, match="unknown dataset 'mnist'"):
-        ms.load_dataset("mnist")
-
-
-def test_standardize_columns_leaves_constant_columns_finite():
-    X = np.array([[1.0, 5.0], [3.0, 5.0]])
-    (Z,) = ms.standardize_columns(X)
-    np.testing.assert_array_equal(Z, [[-1.0, 0.0], [1.0, 0.0]])
-    Z_train, Z_other = ms.standardize_columns(X, [[2.0, 6.0]])
-    np.testing.assert_array_equal(Z_other, [[0.0, 1.0]])
-
-
-# --- learning_curves ---------------------------------------------------------------------------
-
-def test_learning_curves_records_every_epoch(xor_data):
-    X, Y = xor_data
-    net = bp.Network([2, 8, 1], seed=0)
-    curves = ms.learning_curves(net, X, Y, X, Y, 2.0, batch_size=8, epochs=40, seed=0)
-    for record in (curves.cost, curves.train_accuracy, curves.test_accuracy, curves.time):
-        assert len(record) == 41
-    assert not curves.diverged
-    assert curves.cost[-1] < curves.cost[0]
-    assert curves.train_accuracy == curves.test_accuracy   # same rows given as "test"
-    assert curves.train_accuracy[-1] == net.accuracy(X, Y)
-    assert curves.cost[-1] == pytest.approx(net.total_cost(X, Y))
-    assert all(0 <= a <= 1 for a in curves.train_accuracy)
-    assert all(t1 >= t0 for t0, t1 in zip(curves.time, curves.time[1:]))
-
-
-def test_learning_curves_is_reproducible(xor_data):
-    X, Y = xor_data
-    runs = [ms.learning_curves(bp.Network([2, 4, 1], seed=1), X, Y, X, Y, 1.0, batch_size=4,
-                               epochs=5, seed=7) for _ in range(2)]
-    assert runs[0].cost == runs[1].cost
-    assert runs[0].test_accuracy == runs[1].test_accuracy
-
-
-def test_learning_curves_stops_when_training_diverges():
-    X = np.array([[1.0], [2.0], [3.0]])
-    Y = np.array([[2.0], [4.0], [6.0]])
-    net = bp.Network([1, 1], activation="identity", seed=0)
-    curves = ms.learning_curves(net, X, Y, X, Y, 1e6, epochs=50)
-    assert curves.diverged
-    assert len(curves.cost) < 51
-
-
 # --- one_thread --------------------------------------------------------------------------------
 
 def test_one_thread_limits_blas_and_restores_it():
@@ -271,3 +152,39 @@ def test_one_thread_limits_blas_and_restores_it():
     with ms.one_thread():
         assert all(pool["num_threads"] == 1 for pool in threadpool_info())
     assert [pool["num_threads"] for pool in threadpool_info()] == before
+
+
+# --- live sliders ------------------------------------------------------------------------------
+
+def test_time_slider_moves_times_each_value_with_the_callback():
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    now, seen = [0.0], []
+
+    def draw(x):     # a move to x "takes" x ms on the fake clock
+        seen.append(x)
+        now[0] += x / 1000
+        return fig
+
+    widget = bp.live(draw, x=widgets.IntSlider(value=4, min=0, max=8, description="x"))
+    rows = ms.time_slider_moves(widget, repeats=2, pause=0, clock=lambda: now[0])
+    # values 0, 2, 4, 6, 8 and back to the start (4), twice; the first draw is live's own
+    assert seen[1:] == [0, 2, 4, 6, 8, 4] * 2
+    description, values, median, slowest, at = rows[0]
+    assert len(rows) == 1 and description == "x" and values == 5
+    assert median == pytest.approx(4.0) and slowest == pytest.approx(8.0) and at == 8
+    plt.close(fig)
+
+
+def test_record_live_widgets_keeps_what_live_makes(monkeypatch):
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(bp, "live", bp.live)      # restored after the test
+    made = ms.record_live_widgets()
+    fig, _ = plt.subplots()
+    widget = bp.live(lambda x: fig, x=widgets.IntSlider())
+    assert made == [widget]
+    plt.close(fig)

@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 
 import bpkit as bp
-import bpkit.experiments as ex
-import bpkit.measure as ms
 
 
 def test_text_form_aligns_names_left_and_values_right():
@@ -35,7 +33,3 @@ def test_html_form():
 def test_ragged_rows_are_refused_with_the_row():
     with pytest.raises(ValueError, match=r"row 1 has 1 cells, expected 2 \(one per header\): \['3'\]"):
         bp.table(["a", "b"], [[1, 2], [3]])
-
-
-def test_one_table_for_every_chapter():
-    assert ex.table is bp.table and ms.Table is bp.Table
