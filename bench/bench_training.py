@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_training.py            # training tables and sliders (≈ 13 min)
     .venv/bin/python bench/bench_training.py --quick    # fewer repeats
     .venv/bin/python bench/bench_training.py --book     # also: cold book build and test-suite time
+    .venv/bin/python bench/bench_training.py --quick --smoke   # a few seconds: does it still run?
 
 Workloads: (a) a 784-100-10 sigmoid network on 10,000 random examples, (b) a
 64-32-10 network on the 8×8 digits; batch sizes 1, 10, 32, 128 and the full
@@ -28,9 +29,14 @@ the contenders (its median, like theirs): bpkit's GFLOP/s there are given as a
 share of that rate.
 
 Then the slider moves: every live slider of the book, timed in its chapter's
-own kernel (retrain + redraw, per value).
+own kernel (retrain + redraw, per value) by ``bpkit.measure.time_slider_moves``.
+
+``--smoke`` runs every part on tiny workloads once (a small network on 200
+digits, one made-up slider instead of the chapters'): the test suite runs it so
+that this script cannot rot unnoticed. Its times mean nothing.
 """
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -42,9 +48,10 @@ from pathlib import Path
 
 import numpy as np
 
+import bpkit as bp
+import bpkit.measure as ms
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-import bpkit as bp  # noqa: E402
 
 LEARNING_RATE = 0.1
 SMALL_N = 1000
@@ -62,8 +69,9 @@ def bpkit_epoch(sizes, X, Y, batch_size, epochs, dtype=np.float64, exact_cost=Fa
     Xc, Yc = X.astype(dtype), Y.astype(dtype)
 
     def run():
-        bp.train(net, Xc, Yc, learning_rate=LEARNING_RATE, batch_size=batch_size, epochs=epochs,
-                 seed=0, exact_cost=exact_cost)
+        history = bp.train(net, Xc, Yc, learning_rate=LEARNING_RATE, batch_size=batch_size,
+                           epochs=epochs, seed=0, exact_cost=exact_cost)
+        run.engine = history.engine
     return run
 
 
@@ -174,10 +182,10 @@ FLOAT32 = ("scikit-learn float32", "torch float32")
 
 # ---------------------------------------------------------------- measuring
 
-def interleaved(runs, repeats):
+def interleaved(runs, repeats, settle=SETTLE):
     """Median seconds per contender, repeats interleaved; one warm-up run each.
 
-    Between runs the machine idles for SETTLE seconds: BLAS and OpenMP worker
+    Between runs the machine idles for ``settle`` seconds: BLAS and OpenMP worker
     threads keep spinning for a while after a library's last call, and on two
     cores the spinning threads of one library would slow down the next one.
     """
@@ -186,7 +194,7 @@ def interleaved(runs, repeats):
     times = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
-            time.sleep(SETTLE)
+            time.sleep(settle)
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
@@ -212,27 +220,28 @@ def gemm_rate(seconds, n=GEMM_N, products=GEMM_PRODUCTS):
 
 
 def epoch_flops(sizes, n):
-    """Floating-point operations of the GEMMs of one full-batch epoch: per layer the forward
-    product and BP4's δᵀA, and BP2's δW for every layer but the first (no δ for the input)."""
-    gemms = [3] * (len(sizes) - 1)
-    gemms[0] = 2
-    return sum(g * 2 * n * m * k for g, (m, k) in zip(gemms, zip(sizes[:-1], sizes[1:])))
+    """Floating-point operations of one full-batch epoch: 2 per multiply-add of one gradient
+    (the forward products, BP4's δᵀA, and BP2's δW for every layer but the first)."""
+    return 2 * ms.gradient_cost_model(sizes, n).backprop
 
 
-def workloads():
+def workloads(smoke=False):
+    X_train, Y_train, _, _ = bp.datasets.digits(test_fraction=0.25, seed=0)
+    if smoke:
+        return [("64-32-10, 200 of the 8x8 digits (smoke test)", [64, 32, 10],
+                 X_train[:200], Y_train[:200])]
     rng = np.random.default_rng(0)
     X = rng.uniform(size=(10_000, 784))
     Y = bp.datasets.one_hot(rng.integers(0, 10, 10_000), 10)
-    X_train, Y_train, _, _ = bp.datasets.digits(test_fraction=0.25, seed=0)
     return [("784-100-10, 10,000 random examples", [784, 100, 10], X, Y),
             ("64-32-10, 8x8 digits", [64, 32, 10], X_train, Y_train)]
 
 
-def training_table(repeats):
-    for title, sizes, X, Y in workloads():
+def training_table(repeats, smoke=False):
+    for title, sizes, X, Y in workloads(smoke):
         print(f"\n## {title}: seconds per epoch (median of {repeats} runs)")
-        rows = {}
-        for batch_size in (1, 10, 32, 128, len(X)):
+        rows, engines = {}, {}
+        for batch_size in ((1, 32, len(X)) if smoke else (1, 10, 32, 128, len(X))):
             # An epoch of n/b updates costs n/b times one update, so the small batches,
             # where the slowest contenders take minutes per epoch, are timed on the first
             # SMALL_N examples and scaled to the whole set (marked *).
@@ -241,10 +250,13 @@ def training_table(repeats):
             epochs = EPOCHS_SMALL_BATCH if batch_size <= 10 else EPOCHS
             runs = contenders(sizes, Xb, Yb, batch_size, epochs)
             if batch_size == len(X):
-                runs.update({name: gemm_run(dtype) for name, dtype in GEMMS.items()})
-            medians = interleaved(runs, repeats)
+                runs.update({name: gemm_run(dtype, n=200 if smoke else GEMM_N)
+                             for name, dtype in GEMMS.items()})
+            medians = interleaved(runs, repeats, settle=0 if smoke else SETTLE)
+            engines[batch_size] = runs["bpkit"].engine
             if batch_size == len(X):
-                rates = {dtype: gemm_rate(medians.pop(name)) for name, dtype in GEMMS.items()}
+                rates = {dtype: gemm_rate(medians.pop(name), n=200 if smoke else GEMM_N)
+                         for name, dtype in GEMMS.items()}
             rows[f"{batch_size}{'*' if scale > 1 else ''}"] = {
                 name: t * scale / (1 if name == "textbook loop" else epochs)
                 for name, t in medians.items()}
@@ -254,14 +266,17 @@ def training_table(repeats):
                 print("|---" * (len(names) + 1) + "|")
             print(f"| {list(rows)[-1]} | " + " | ".join(f"{rows[list(rows)[-1]][n]:.4f}" for n in names)
                   + " |", flush=True)
-        print(f"(* timed on the first {SMALL_N} examples, scaled to {len(X)})")
+        if any(batch.endswith("*") for batch in rows):
+            print(f"(* timed on the first {SMALL_N} examples, scaled to {len(X)})")
+        print("bpkit's engine (float64) at batch size " + ", ".join(
+            f"{b}: {engine}" for b, engine in engines.items()))
         verdict(rows)
         flops = epoch_flops(sizes, len(X))
         for dtype, name in ((np.float64, "bpkit"), (np.float32, "bpkit float32")):
             rate = flops / rows[str(len(X))][name] / 1e9
             print(f"{name} at full batch: {rate:.1f} GFLOP/s, {rate / rates[dtype]:.0%} of numpy's "
                   f"{np.dtype(dtype).name} GEMM rate ({rates[dtype]:.1f} GFLOP/s for "
-                  f"{GEMM_N}x{GEMM_N} products, timed between the same runs)")
+                  f"{200 if smoke else GEMM_N}² products, timed between the same runs)")
 
 
 def verdict(rows):
@@ -282,79 +297,58 @@ def verdict(rows):
 
 # ---------------------------------------------------------------- sliders
 
-# Run first in a chapter's kernel: record every widget bp.live returns.
-RECORD_LIVE = """
-import bpkit as bp
-_bench_live_widgets, _bench_live = [], bp.live
-def _bench_recording_live(*args, **kwargs):
-    widget = _bench_live(*args, **kwargs)
-    _bench_live_widgets.append(widget)
-    return widget
-bp.live = _bench_recording_live
-"""
+# Run first in a chapter's kernel: keep every widget bp.live makes. Run last: time them.
+RECORD = "import bpkit.measure as _ms\n_bench_widgets = _ms.record_live_widgets()"
+REPORT = ("import json as _json\n"
+          "print(_json.dumps([row for w in _bench_widgets for row in _ms.time_slider_moves(w, {})]))")
 
-# Run last: move every slider of every live widget through its values; the move
-# (setting .value) runs the chapter's callback, retrain and redraw, right there.
-TIME_MOVES = """
-import json as _json, math as _math, statistics as _statistics, time as _time
-import ipywidgets as _widgets
-
-def _bench_values(slider):
-    if isinstance(slider, _widgets.SelectionSlider):
-        return [o[1] if isinstance(o, tuple) else o for o in slider.options]
-    if isinstance(slider, _widgets.FloatLogSlider):
-        return [slider.base ** (slider.min + k * (slider.max - slider.min) / 4) for k in range(5)]
-    return [slider.min + k * (slider.max - slider.min) / 4 for k in range(5)]
-
-_bench_results = []
-for _w in _bench_live_widgets:
-    for _slider in [c for c in _w.children if isinstance(c, (_widgets.SelectionSlider, _widgets.FloatSlider,
-                                                             _widgets.FloatLogSlider, _widgets.IntSlider))]:
-        _start = _slider.value
-        _times = {}
-        for _round in range(REPEATS):        # every value REPEATS times, in turn
-            for _v in _bench_values(_slider) + [_start]:
-                if _v == _slider.value:
-                    continue
-                _time.sleep(0.05)
-                _t = _time.perf_counter()
-                _slider.value = _v
-                _times.setdefault(_v, []).append(1000 * (_time.perf_counter() - _t))
-        _per_value = {v: _statistics.median(t) for v, t in _times.items()}
-        _slowest = max(_per_value, key=_per_value.get)
-        _bench_results.append([_slider.description, len(_per_value),
-                               _statistics.median(_per_value.values()), _per_value[_slowest], _slowest])
-print(_json.dumps(_bench_results))
-"""
+# The smoke test's made-up chapter: one live slider, a trivial retrain and redraw.
+SMOKE_CELLS = ["""import bpkit as bp
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots(figsize=(2, 2))
+X, Y = bp.datasets.xor(40, seed=0)""", """def draw(learning_rate):
+    history = bp.train(bp.Network([2, 4, 1], seed=0), X, Y, learning_rate, epochs=5)
+    bp.plots.clear(ax)
+    ax.plot(history.cost)
+    return fig
+bp.live(draw, learning_rate=bp.learning_rate_slider(0.1, 0.01, 1.0))"""]
 
 
-def chapter_sliders(repeats=3):
+def chapter_sliders(repeats=3, smoke=False):
     """Every live slider of the book, timed in its own chapter's kernel: ms per move.
 
     Each value of each slider is visited ``repeats`` times; a value's time is the
     median of its visits. The table gives the median over the values and the slowest.
     """
-    import json
-
     import nbformat
     from nbclient import NotebookClient
 
     print("\n## live sliders (JupyterLab): one move = the chapter's retrain + redraw, in ms")
     print("| chapter | slider | values | median | slowest (at value) |")
     print("|---|---|---|---|---|")
-    for path in sorted((ROOT / "book").glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        live = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "bp.live(" in c.source]
-        if not live:
-            continue
-        nb.cells = ([nbformat.v4.new_code_cell(RECORD_LIVE)] + nb.cells[:live[-1] + 1]
-                    + [nbformat.v4.new_code_cell(TIME_MOVES.replace("REPEATS", str(repeats)))])
+    for path, cells in chapters_with_live_sliders(smoke):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in
+                                             [RECORD, *cells, REPORT.format(repeats)]])
         NotebookClient(nb, timeout=900, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout")
         for description, moves, median, slowest, value in json.loads(text):
             print(f"| {path.stem} | {description} | {moves} | {median:.0f} | {slowest:.0f} "
                   f"({value:.3g}) |", flush=True)
+
+
+def chapters_with_live_sliders(smoke=False):
+    """(path, code cells up to the last ``bp.live`` cell) for each chapter that has one."""
+    import nbformat
+
+    if smoke:
+        yield ROOT / "book" / "smoke-test", SMOKE_CELLS
+        return
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        live = [i for i, source in enumerate(cells) if "bp.live(" in source]
+        if live:
+            yield path, cells[:live[-1] + 1]
 
 
 # ---------------------------------------------------------------- book and tests
@@ -376,9 +370,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats instead of 7")
     parser.add_argument("--book", action="store_true", help="also time a cold book build and the tests")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny workloads, one repeat: check that everything runs (a few seconds)")
     args = parser.parse_args()
-    training_table(3 if args.quick else 7)
-    chapter_sliders()
+    training_table(1 if args.smoke else 3 if args.quick else 7, smoke=args.smoke)
+    chapter_sliders(1 if args.smoke else 3, smoke=args.smoke)
     if args.book:
         book_and_tests()
 
