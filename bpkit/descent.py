@@ -140,9 +140,9 @@ def update_mini_batch(net, X, Y, learning_rate):
 def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
           optimizer="sgd", schedule=None, l2=0.0, l1=0.0, X_val=None, Y_val=None,
           patience=None, record_updates=False, exact_cost=True, engine=None, **optimizer_options):
-    """Train ``net`` in place by gradient descent on (X, Y); return a ``History``.
+    """Train ``net`` in place by gradient descent, θ ← θ − η ∇_θ C_B per mini-batch B of (X, Y).
 
-    X ``(n, n_0)``, Y ``(n, n_L)``. ``batch_size`` (default n) picks batch, stochastic or
+    Returns a ``History``. X ``(n, n_0)``, Y ``(n, n_L)``. ``batch_size`` (default n) picks batch, stochastic or
     mini-batch GD; ``seed`` fixes the order of examples. ``optimizer`` names one of
     ``bpkit.OPTIMIZERS`` and takes its options (``momentum=0.9``); ``schedule(epoch)`` gives
     each epoch's learning rate. ``l2``/``l1`` add (λ/2)‖W‖² or λ‖W‖₁ to the cost (weights
@@ -160,26 +160,26 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
                                                 l2, l1, X_val, Y_val, patience)
     n = len(X)
     opt = make_optimizer(optimizer, learning_rate, **optimizer_options)
-    step = make_engine(engine, net, opt, l2, l1, batch_size, n)
+    engine = make_engine(engine, net, opt, l2, l1, batch_size, n)
     rng = np.random.default_rng(seed)
-    history = History(opt.learning_rate, batch_size, optimizer, math.ceil(n / batch_size), step.name)
+    history = History(opt.learning_rate, batch_size, optimizer, math.ceil(n / batch_size), engine.name)
     record = record_updates or (not exact_cost and batch_size < n)
     start = time.perf_counter()
     # A diverging run overflows; that is reported in the history, not as a wall of numpy warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        history.cost.append(step.cost(X, Y) + penalty(net.weights, l2, l1))
+        history.cost.append(engine.cost(X, Y) + penalty(net.weights, l2, l1))
         history.time.append(0.0)
         validation.record(history, 0)
         for epoch in range(1, epochs + 1):
             if schedule is not None:
                 opt.learning_rate = check_positive(f"schedule({epoch - 1})", schedule(epoch - 1))
             order = epoch_order(n, batch_size, rng)
-            batch_costs = step.epoch(X, Y, order, batch_size, record)     # cut into mini-batches
+            batch_costs = engine.epoch(X, Y, order, batch_size, record)   # an update per mini-batch
             history.updates += history.updates_per_epoch
             if record_updates:
                 history.update_cost.extend(batch_costs)
             if exact_cost or batch_size == n:
-                cost = step.cost(X, Y) + penalty(net.weights, l2, l1)
+                cost = engine.cost(X, Y) + penalty(net.weights, l2, l1)
             else:
                 cost = _mean_batch_cost(batch_costs, batch_size, n) + penalty(net.weights, l2, l1)
             if not math.isfinite(cost) or not all(np.all(np.isfinite(W)) for W in net.weights):
