@@ -2,8 +2,9 @@
 
     bpkit execute [PATH ...]                  re-run notebooks in place and store their outputs
     bpkit release TEACHER_DIR STUDENT_DIR     write the students' copies of exercise notebooks
-    bpkit grade NOTEBOOK ... [--source DIR] [--csv FILE]
-                                              grade students' notebooks with nbval
+    bpkit grade NOTEBOOK ... [--source DIR] [--csv FILE] [--seed N] [--no-sandbox]
+                                              grade students' notebooks with nbval, each
+                                              kernel in an operating-system sandbox
 """
 import argparse
 import sys
@@ -42,17 +43,28 @@ def _grade(args):
     from pathlib import Path
 
     from .grading.grade import GradingError, UsageError, format_table, grade, write_csv
+    from .grading.sandbox import Limits
 
-    problem = None
+    problem, limits = None, None
     if args.csv and not Path(args.csv).resolve().parent.is_dir():
         problem = f"the folder of --csv {args.csv} does not exist"
     elif args.timeout <= 0 or (args.jobs is not None and args.jobs < 1):
         problem = "--timeout and --jobs must be positive"
+    elif not args.no_sandbox:
+        try:
+            limits = Limits(memory=_bytes(args.memory, "--memory"))
+        except ValueError as exc:
+            problem = str(exc)
     if problem:
         print(f"bpkit grade: {problem}", file=sys.stderr)
         return 2
+    if args.no_sandbox:
+        print("bpkit grade: WARNING: --no-sandbox: student code runs with your rights, with "
+              "your files and network in reach; grade only work you trust this way",
+              file=sys.stderr)
     try:
-        results = grade(args.notebooks, source=args.source, timeout=args.timeout, jobs=args.jobs)
+        results = grade(args.notebooks, source=args.source, timeout=args.timeout,
+                        jobs=args.jobs, seed=args.seed, limits=limits)
     except UsageError as exc:
         print(f"bpkit grade: {exc}", file=sys.stderr)
         return 2
@@ -64,6 +76,21 @@ def _grade(args):
         write_csv(results, args.csv)
         print(f"wrote {args.csv}")
     return 0
+
+
+def _bytes(text, option):
+    """``2G``, ``512M``, ``1500000000`` -> bytes; ``ValueError`` naming the option otherwise."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    text = str(text).strip().upper().removesuffix("B").removesuffix("I")
+    scale = units.get(text[-1:], 1)
+    try:
+        value = float(text[:-1] if text[-1:] in units else text) * scale
+    except ValueError:
+        value = -1
+    if value < 64 * 2**20:
+        raise ValueError(f"{option} must be a size of at least 64M, such as 2G or 512M; "
+                         f"got {text!r}")
+    return int(value)
 
 
 def build_parser():
@@ -91,6 +118,12 @@ def build_parser():
     gr.add_argument("--timeout", type=float, default=30, help="seconds per cell (default 30)")
     gr.add_argument("--jobs", type=int, default=None,
                     help="notebooks graded at once (default: cores)")
+    gr.add_argument("--seed", type=int, default=None,
+                    help="seed of the hidden cases (default: drawn once; printed either way)")
+    gr.add_argument("--memory", default="2G",
+                    help="memory limit of each student kernel (default 2G)")
+    gr.add_argument("--no-sandbox", action="store_true",
+                    help="run student code without the operating-system sandbox (unsafe)")
     gr.set_defaults(run=_grade)
     return parser
 

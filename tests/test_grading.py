@@ -376,8 +376,11 @@ def test_grade_command_prints_a_table_and_writes_csv(tmp_path, capsys):
     assert main(["grade", str(c.submitted), "--csv", str(out)]) == 0   # refused: nothing to run
     table = capsys.readouterr().out
     assert re.search(r"06-backprop\.ipynb  0/4", table) and "backprop" in table
-    assert out.read_text().splitlines() == ["notebook,exercise,points,max_points",
-                                            f"{c.submitted / 'ann' / '06-backprop.ipynb'},backprop,0,4"]
+    header, row = out.read_text().splitlines()
+    assert header == "notebook,exercise,points,max_points,reason,seed"
+    seed = re.search(r"hidden cases drawn with --seed (\d+)", table)[1]
+    assert row.startswith(f"{c.submitted / 'ann' / '06-backprop.ipynb'},backprop,0,4,answer "
+                          "backprop not allowed: line 1: imports bpkit") and row.endswith(f",{seed}")
 
 
 def test_grade_command_usage_errors_exit_nonzero(tmp_path, capsys):

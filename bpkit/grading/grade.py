@@ -3,13 +3,18 @@
 Each submitted notebook is matched by file name with a teacher's notebook of the
 source folder; the student's answers are spliced into the teacher's executed
 notebook (``splice``) and nbval runs the result (``nbval_run``), several notebooks
-at a time. An exercise scores its points when all its check cells pass, that is
-reproduce the teacher's stored output, and nothing was refused before the run.
+at a time, each kernel in the operating-system sandbox (``sandbox``). An exercise
+scores its points when all its check cells pass, that is reproduce the teacher's
+stored output, and nothing was refused before the run.
 
-A cell that runs past the time limit scores 0 for its exercise. nbval then marks
-the notebook's later cells as expected failures, or its kernel is gone; so the
-notebook is graded again with that answer replaced by the stub, and the exercises
-after it take their scores from that run.
+A cell that runs past the time limit, or during which the kernel dies, scores 0
+for its exercise. nbval then marks the notebook's later cells as expected
+failures, or its kernel is gone; so the notebook is graded again with that answer
+replaced by the stub, and the exercises after it take their scores from that run.
+
+The hidden cases the checks draw come from one seed per run, printed and written
+with the results: the same files and the same seed give the same grades. A file
+that cannot be read or graded costs its own rows, never the run.
 """
 import os
 import secrets
@@ -19,9 +24,10 @@ from pathlib import Path
 import nbformat
 
 from ..notebooks import find_notebooks
+from . import sandbox
 from .nbval_run import GradingError, run_nbval
 from .notebook import code_cell_numbers, exercises, is_check
-from .scores import ExerciseScore, NotebookGrade, format_table, write_csv
+from .scores import ExerciseScore, NotebookGrade, display_path, format_table, write_csv
 from .splice import NotANotebook, read_submission, splice
 
 __all__ = ["grade", "default_source", "format_table", "write_csv", "UsageError", "GradingError"]
@@ -36,28 +42,35 @@ def default_source():
     return Path(__file__).resolve().parents[2] / "book" / "exercises"
 
 
-def grade(paths, source=None, timeout=30.0, jobs=None, seed=None):
+def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox.Limits()):
     """Grade the notebooks in ``paths`` (files, or folders searched for .ipynb files).
 
     Returns a ``NotebookGrade`` for each, in order. ``timeout``: seconds per cell;
     ``jobs``: notebooks run at once (default: the number of cores); ``seed`` fixes
-    the extra cases the checks draw while grading (default: fresh for each run).
+    the extra cases the checks draw while grading (default: drawn once for this run;
+    either way each result records it); ``limits``: the sandbox's ``Limits``, or None
+    to run student code unconfined.
     """
     source = Path(source) if source else default_source()
     if not source.is_dir():
         raise UsageError(f"the source folder {source} does not exist (give --source)")
-    teachers = {}
-    for path in find_notebooks([source]):
-        if path.name in teachers:
-            raise UsageError(f"two exercise notebooks are called {path.name} in {source}")
-        teachers[path.name] = path
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**32):
+        raise UsageError(f"--seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    if limits is not None:
+        try:
+            sandbox.check_available()
+        except sandbox.SandboxUnavailable as exc:
+            raise UsageError(f"the sandbox is not available: {exc}") from None
+    teachers = _teachers(source)
+    seed = secrets.randbelow(2**31) if seed is None else seed
     loaded, results, attempts = {}, [], []
     for path in _submissions(paths):
-        result = NotebookGrade(str(path))
+        result = NotebookGrade(display_path(path), seed=seed)
         results.append(result)
         if path.name not in teachers:
             result.graded = False
-            result.notes.append(f"no exercise notebook called {path.name} in {source}")
+            result.notes.append(f"no exercise notebook called {display_path(path.name)} "
+                                f"in {source}")
             continue
         if path.name not in loaded:
             loaded[path.name] = _Teacher(teachers[path.name])
@@ -65,13 +78,26 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None):
             attempts.append(_Attempt(result, loaded[path.name], read_submission(path)))
         except NotANotebook as exc:
             result.notes.append(str(exc))
-            result.zero(loaded[path.name].exercises, "not graded: not a valid notebook")
+            result.zero(loaded[path.name].exercises, f"not graded: {exc}")
+        except Exception as exc:     # whatever else a crafted file does, it costs its own rows
+            why = f"not graded: the file could not be read ({type(exc).__name__})"
+            result.notes.append(why)
+            result.zero(loaded[path.name].exercises, why)
     if not any(r.graded for r in results):
         raise UsageError(f"none of the notebooks has the name of an exercise notebook in {source} "
                          f"({', '.join(sorted(teachers)) or 'it has none'})")
-    seed = secrets.randbelow(2**31) if seed is None else seed
-    _run(attempts, timeout, jobs or os.cpu_count() or 1, seed)
+    _run(attempts, timeout, jobs or os.cpu_count() or 1, seed, limits)
     return results
+
+
+def _teachers(source):
+    """File name -> the teacher's notebook in ``source``."""
+    teachers = {}
+    for path in find_notebooks([source]):
+        if path.name in teachers:
+            raise UsageError(f"two exercise notebooks are called {path.name} in {source}")
+        teachers[path.name] = path
+    return teachers
 
 
 def _submissions(paths):
@@ -93,8 +119,12 @@ class _Teacher:
 
     def __init__(self, path):
         self.path = path
-        self.nb = nbformat.read(path, as_version=4)
-        self.exercises = exercises(self.nb)
+        try:
+            self.nb = nbformat.read(path, as_version=4)
+            self.exercises = exercises(self.nb)
+        except Exception as exc:   # the teacher's file is broken: a usage error, not a grade
+            raise UsageError(f"the exercise notebook {path} cannot be read "
+                             f"({type(exc).__name__}: {str(exc)[:200]})") from None
         self.numbers = code_cell_numbers(self.nb)
         if any(is_check(c) and c.get("execution_count") is None for c in self.nb.cells):
             # nbval never compares a cell stored unrun: every answer would pass.
@@ -105,7 +135,7 @@ class _Teacher:
         return [self.numbers[gid] for gid in ex.answers + ex.checks if gid in self.numbers]
 
 
-def _run(attempts, timeout, jobs, seed):
+def _run(attempts, timeout, jobs, seed, limits):
     """nbval rounds until every notebook is scored: one round, plus one more for each
     answer that ran past the time limit."""
     pending = list(attempts)
@@ -116,7 +146,8 @@ def _run(attempts, timeout, jobs, seed):
             runnable = [a for i, a in enumerate(pending) if a.prepare(folder / f"{i:04d}")]
             outcomes = {}
             if runnable:
-                outcomes = run_nbval([a.file for a in runnable], folder, timeout, jobs, seed)
+                outcomes = run_nbval([a.file for a in runnable], folder, timeout, jobs, seed,
+                                     limits)
             pending = [a for a in pending
                        if not a.finished and not a.score(outcomes.get(a.file, {}), timeout)]
             if not pending:
@@ -155,7 +186,10 @@ class _Attempt:
 
     def score(self, cells, timeout):
         """Score from nbval's outcomes; True when every exercise has its final score."""
-        limit = min((n for n, o in cells.items() if o.timed_out), default=None)
+        # The first cell that ran out of time, or in which the kernel died: what came
+        # after it in this run cannot be trusted.
+        limit = min((n for n, o in cells.items() if o.timed_out or o.died), default=None)
+        stopped = cells[limit] if limit is not None else None
         culprit = next((ex for ex in self.teacher.exercises
                         if limit in self.teacher.cells_of(ex)), None)
         again = False
@@ -168,13 +202,13 @@ class _Attempt:
                 self.scores[ex.name] = _verdict(ex, self.teacher, cells)
                 continue
             elif ex is culprit:
-                why = self.stubbed[ex.name] = f"time limit of {timeout:g} s per cell exceeded"
+                why = self.stubbed[ex.name] = _stopped(stopped, timeout)
                 again = True
             elif culprit is not None:
                 again = True        # ran after the time limit: graded again without that answer
                 continue
             else:
-                why = f"the notebook's own cell {limit} exceeded the time limit"
+                why = f"the notebook's own cell {limit}: {_stopped(stopped, timeout)}"
             self.scores[ex.name] = ExerciseScore(ex.name, 0.0, ex.points, why)
         if again:
             return False
@@ -191,16 +225,26 @@ class _Attempt:
 
 def _verdict(ex, teacher, cells):
     """Full points if every check cell of ``ex`` passed under nbval, else 0 and why."""
+    # As in nbgrader, only the checks count; an error in the answer cell is a remark, or,
+    # when a check fails, the first thing to say (a MemoryError, not the NameError after it).
+    raised = [cells.get(teacher.numbers.get(gid)) for gid in ex.answers]
+    notes = [f"answer cell raised {_why(o.text)}" for o in raised if o and o.outcome != "passed"]
     for gid in ex.checks:
         outcome = cells.get(teacher.numbers.get(gid))
         if outcome is None:
             return ExerciseScore(ex.name, 0.0, ex.points, "check cell did not run")
         if outcome.outcome != "passed":
-            return ExerciseScore(ex.name, 0.0, ex.points, _why(outcome.text))
-    # As in nbgrader, only the checks count; an error in the answer cell is a remark.
-    raised = [cells.get(teacher.numbers.get(gid)) for gid in ex.answers]
-    notes = [f"answer cell raised {_why(o.text)}" for o in raised if o and o.outcome != "passed"]
+            return ExerciseScore(ex.name, 0.0, ex.points,
+                                 "; ".join(notes[:1] + [_why(outcome.text)]))
     return ExerciseScore(ex.name, ex.points, ex.points, "; ".join(notes))
+
+
+def _stopped(outcome, timeout):
+    """Why a cell stopped the run: the time limit, or the kernel's death and its cause."""
+    if outcome.died:
+        line = next((l for l in outcome.text.splitlines() if "the kernel died" in l), "")
+        return line[line.index("the kernel died"):].strip()[:200]
+    return f"time limit of {timeout:g} s per cell exceeded"
 
 
 def _why(text):

@@ -3,18 +3,20 @@
 pytest runs in a clean configuration: the project's ``pyproject.toml`` options
 (``addopts``, ``testpaths``, sanitizers) and auto-loaded plugins stay out
 (``-c /dev/null``, ``PYTEST_DISABLE_PLUGIN_AUTOLOAD``); only nbval, this package's
-reporting plugin and, for several notebooks, pytest-xdist are loaded, so that
-notebooks are graded ``jobs`` at a time, each in its own kernel.
+plugin (``_pytest_plugin``: the sandbox, dead kernels, the verdicts) and, for several
+notebooks, pytest-xdist are loaded, so that notebooks are graded ``jobs`` at a time,
+each in its own kernel, each kernel in its own sandbox.
 """
 import json
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .harness import GRADING_SEED
+from .sandbox import SETTINGS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NODE = re.compile(r"^(?P<file>.+)::Cell (?P<number>\d+)$")
@@ -35,6 +37,11 @@ class CellOutcome:
         return "Timeout of" in self.text
 
     @property
+    def died(self):
+        """The kernel died in this cell (a crash, or memory exhausted)."""
+        return "the kernel died" in self.text
+
+    @property
     def skipped(self):
         return self.outcome == "skipped"
 
@@ -43,7 +50,7 @@ def nbval_command(notebooks, root, timeout, jobs=1):
     """The pytest command line that runs nbval over ``notebooks``, ``jobs`` at a time."""
     command = [sys.executable, "-m", "pytest", "-c", os.devnull, "--rootdir", str(root),
                "--confcutdir", str(root), "-p", "nbval.plugin",
-               "-p", "bpkit.grading._pytest_report", "-p", "no:cacheprovider",
+               "-p", "bpkit.grading._pytest_plugin", "-p", "no:cacheprovider",
                "-o", "addopts=", "-q", "--color=no",
                "--nbval", "--nbval-current-env", f"--nbval-cell-timeout={timeout:g}"]
     if jobs > 1 and len(notebooks) > 1:
@@ -53,11 +60,13 @@ def nbval_command(notebooks, root, timeout, jobs=1):
     return command + [str(Path(nb).relative_to(root)) for nb in notebooks]
 
 
-def run_nbval(notebooks, root, timeout, jobs=1, seed=None):
+def run_nbval(notebooks, root, timeout, jobs=1, seed=None, limits=None):
     """nbval over ``notebooks`` (paths under ``root``).
 
     Returns ``{notebook: {code cell number: CellOutcome}}``; ``seed`` is handed to the
     checks (``BPKIT_GRADING_SEED``) for the extra cases they draw while grading.
+    ``limits``: a ``sandbox.Limits`` runs every kernel in the sandbox; None runs them
+    unconfined (``--no-sandbox``).
     """
     root = Path(root)
     report = root / "nbval-report.jsonl"
@@ -66,8 +75,12 @@ def run_nbval(notebooks, root, timeout, jobs=1, seed=None):
     # grader itself runs inside a pytest-xdist worker) may reach the grading pytest.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", BPKIT_GRADING_REPORT=str(report))
-    if seed is not None:
-        env[GRADING_SEED] = str(seed)
+    kernel_env = {} if seed is None else {GRADING_SEED: str(seed)}
+    if limits is not None:
+        env[SETTINGS] = json.dumps({"limits": asdict(limits), "env": kernel_env,
+                                    "root": str(root)})
+    else:
+        env.update(kernel_env)
     done = subprocess.run(nbval_command(notebooks, root, timeout, jobs), cwd=root, env=env,
                           capture_output=True, text=True)
     if not report.exists():

@@ -1,6 +1,9 @@
 """What grading gives back: a score per exercise, and the table and CSV made of them."""
 import csv
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -17,6 +20,7 @@ class NotebookGrade:
     exercises: list = field(default_factory=list)   # ExerciseScore, in the notebook's order
     notes: list = field(default_factory=list)       # remarks on the file as a whole
     graded: bool = True                             # False: no exercise notebook of that name
+    seed: int = None                                # the hidden cases' seed of the run
 
     @property
     def points(self):
@@ -35,6 +39,18 @@ def _number(x):
     return f"{x:g}"
 
 
+def display_path(path):
+    """``path`` as text that can always be printed and written as UTF-8: bytes of a name
+    that is not valid UTF-8 (a student's folder from another system) show as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def safe_text(text):
+    """``text`` with anything UTF-8 cannot encode (lone surrogates from a student's file)
+    written as escapes."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def format_table(results):
     """The per-exercise score table ``bpkit grade`` prints."""
     width = max([len(e.name) for r in results for e in r.exercises] + [8])
@@ -50,14 +66,27 @@ def format_table(results):
     graded = [r for r in results if r.graded]
     points, total = sum(r.points for r in graded), sum(r.max_points for r in graded)
     lines.append(f"{len(graded)} notebook(s) graded: {_number(points)}/{_number(total)} points")
-    return "\n".join(lines)
+    if any(r.seed is not None for r in results):
+        lines.append(f"hidden cases drawn with --seed {results[0].seed}")
+    return safe_text("\n".join(lines))
 
 
 def write_csv(results, path):
-    """One row per notebook and exercise, header ``notebook,exercise,points,max_points``."""
-    with open(path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["notebook", "exercise", "points", "max_points"])
-        for r in results:
-            for e in r.exercises:
-                writer.writerow([r.path, e.name, _number(e.points), _number(e.max_points)])
+    """One row per notebook and exercise, header
+    ``notebook,exercise,points,max_points,reason,seed``. Written whole or not at all: to a
+    temporary file beside ``path``, then renamed over it."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(handle, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["notebook", "exercise", "points", "max_points", "reason", "seed"])
+            for r in results:
+                for e in r.exercises:
+                    writer.writerow([safe_text(r.path), e.name, _number(e.points),
+                                     _number(e.max_points), safe_text(" ".join(e.reason.split())),
+                                     r.seed])
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -19,6 +19,8 @@ from . import policy
 from .notebook import checksum, grade_id, is_answer, is_check, source, strip_solution
 
 IGNORE_OUTPUT = "nbval-ignore-output"
+#: A submitted notebook larger than this is not read (an exercise notebook is ~100 KB).
+MAX_BYTES = 50 * 2**20
 
 
 class NotANotebook(Exception):
@@ -28,11 +30,16 @@ class NotANotebook(Exception):
 def read_submission(path):
     """The student's notebook, or ``NotANotebook`` saying what is wrong with the file."""
     try:
-        raw = open(path, "rb").read()
-        data = json.loads(raw.decode("utf-8"))
+        with open(path, "rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise NotANotebook(f"the file is larger than {MAX_BYTES // 2**20} MB")
+        data = json.loads(raw.decode("utf-8-sig"))     # a byte-order mark is allowed
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise NotANotebook(f"not a valid notebook file ({type(exc).__name__}: "
-                           f"{str(exc).splitlines()[0][:120]})") from None
+                           f"{(str(exc).splitlines() or [''])[0][:120]})") from None
+    except RecursionError:
+        raise NotANotebook("not a valid notebook file (its JSON is nested too deeply)") from None
     if not isinstance(data, dict) or not ("cells" in data or "worksheets" in data):
         raise NotANotebook("not a notebook: the JSON has no list of cells")
     try:                      # an old (v3) notebook is converted

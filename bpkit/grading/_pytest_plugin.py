@@ -1,0 +1,86 @@
+"""The grader's pytest plugin: nbval's kernels in the sandbox, and one JSON line per verdict.
+
+Loaded only into the pytest that ``nbval_run`` starts. It runs in the grader's own
+process, outside the sandbox: the student's kernel sends outputs here and nbval
+compares them here, with the teacher's stored outputs, which the kernel never sees.
+
+- With ``BPKIT_SANDBOX`` set, nbval's kernel manager becomes ``SandboxedKernelManager``.
+- A kernel that dies (a crash, memory exhausted) fails its cell at once with
+  ``KernelDied``, instead of being waited for until the time limit.
+- One JSON line per test phase goes to the file named by ``BPKIT_GRADING_REPORT``
+  (by the controlling process only, when pytest-xdist runs).
+"""
+import json
+import os
+import time
+from queue import Empty
+
+#: Seconds between checks that the kernel is still alive while a cell runs.
+POLL = 0.25
+
+
+class KernelDied(RuntimeError):
+    """The student's kernel ended while a cell ran."""
+
+
+def pytest_configure(config):
+    from nbval import kernel as nbval_kernel
+
+    from .sandbox import SETTINGS, SandboxedKernelManager
+
+    if os.environ.get(SETTINGS) and nbval_kernel.KernelManager is not SandboxedKernelManager:
+        nbval_kernel.KernelManager = SandboxedKernelManager
+    running = nbval_kernel.RunningKernel
+    if getattr(running, "_bpkit_patched", False):
+        return
+    start, await_reply = running.__init__, running.await_reply
+
+    def __init__(self, *args, **kwargs):
+        start(self, *args, **kwargs)
+        ready = getattr(self.km, "sockets_ready", None)
+        if ready:
+            ready()
+
+    def await_reply_or_death(self, msg_id, timeout=None):
+        """nbval's ``await_reply``, but polling, so that a dead kernel is noticed at once."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = POLL if deadline is None else min(POLL, deadline - time.monotonic())
+            if wait <= 0:
+                raise Empty
+            try:
+                return await_reply(self, msg_id, timeout=wait)
+            except Empty:
+                if not self.km.is_alive():
+                    raise KernelDied(_death(self.km)) from None
+
+    running.__init__, running.await_reply = __init__, await_reply_or_death
+    running._bpkit_patched = True
+
+
+def _death(km):
+    """Why the kernel is gone, from its exit status (bwrap passes the kernel's on)."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    code = process.poll() if process is not None else None
+    if code is None:
+        return "the kernel died while this cell ran"
+    if code in (-9, 137):
+        return "the kernel died: killed by signal 9 (out of memory, or the code killed itself)"
+    if code < 0 or code > 128:
+        return f"the kernel died: killed by signal {abs(code) % 128 or abs(code)}"
+    return f"the kernel died: it exited with status {code} while this cell ran"
+
+
+def pytest_runtest_logreport(report):
+    path = os.environ.get("BPKIT_GRADING_REPORT")
+    if not path or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    record = {"nodeid": report.nodeid, "when": getattr(report, "when", "collect"),
+              "outcome": report.outcome, "text": report.longreprtext if report.failed else ""}
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(record) + "\n")
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        pytest_runtest_logreport(report)
