@@ -323,3 +323,18 @@ def test_without_the_sandbox_grading_refuses_unless_told(tmp_path, monkeypatch, 
     assert "apt-get install bubblewrap" in capsys.readouterr().err
     assert main(["grade", str(EXERCISES / "01-sigmoid.ipynb"), "--memory", "lots"]) == 2
     assert "--memory must be a size" in capsys.readouterr().err
+
+
+def test_a_comment_the_teacher_adds_after_release_zeroes_nobody(tmp_path):
+    source = teacher_folder(tmp_path, "print(f() + 1)", "2\n")
+    right = hand_in(tmp_path, source, "def f():\n    return 1\n")
+    nb = nbformat.read(source / "ex.ipynb", as_version=4)
+    nb.cells[1].source = "# f() must give 1\nprint(f()  +  1)   # spacing changed too\n"
+    nbformat.write(nb, source / "ex.ipynb")
+    edited = hand_in(tmp_path, source, "def f():\n    return 1\n", student="bob")
+    nb = nbformat.read(edited, as_version=4)
+    nb.cells[1].source = "print(2)"
+    nbformat.write(nb, edited)
+    ann, bob = grade([right, edited], source=source, timeout=20, jobs=2)
+    assert ann.points == 1, ann.exercises
+    assert bob.points == 0 and "check cell check_f was edited" in bob.exercises[0].reason

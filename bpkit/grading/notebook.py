@@ -7,6 +7,7 @@ is matched with the teacher's. An exercise is one or more check cells and the
 answer cells before them (after the previous exercise's checks); it is named after
 its first answer cell.
 """
+import ast
 import hashlib
 import json
 import re
@@ -96,6 +97,24 @@ def checksum(cell):
     fields = {"cell_type": cell.get("cell_type"), "source": text, "grade_id": meta.get("grade_id"),
               "points": points, **flags}
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def same_code(mine, theirs):
+    """True when two cells hold the same program: their sources parse to the same syntax
+    tree, so comments, blank lines and spacing do not count (a comment the teacher adds to
+    a check cell after release must not make every student's copy "edited"). Cells that
+    do not parse are compared as checksums."""
+    try:
+        return ast.dump(ast.parse(source(mine))) == ast.dump(ast.parse(source(theirs))) \
+            and _flags(mine) == _flags(theirs)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return checksum(mine) == checksum(theirs)
+
+
+def _flags(cell):
+    meta = nbgrader(cell)
+    return cell.get("cell_type"), meta.get("grade_id"), bool(meta.get("grade")), \
+        bool(meta.get("solution")), bool(meta.get("locked"))
 
 
 def strip_solution(text, cell_type="code"):

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import nbformat
 
 from . import policy
-from .notebook import checksum, grade_id, is_answer, is_check, source, strip_solution
+from .notebook import checksum, grade_id, is_answer, is_check, same_code, source, \
+    strip_solution
 
 IGNORE_OUTPUT = "nbval-ignore-output"
 #: A submitted notebook larger than this is not read (an exercise notebook is ~100 KB).
@@ -122,8 +123,8 @@ def _check_cells(ex, cells, teacher_cells):
         mine = cells.get(gid)
         if mine is None:
             reasons.append(f"check cell {gid} is missing")
-        elif checksum(mine) != checksum(teacher_cells[gid]):
-            reasons.append(f"check cell {gid} was edited (checksum differs from the teacher's)")
+        elif not same_code(mine, teacher_cells[gid]):
+            reasons.append(f"check cell {gid} was edited (its code differs from the teacher's)")
     return reasons
 
 
