@@ -64,7 +64,7 @@ def _grade(args):
               file=sys.stderr)
     try:
         results = grade(args.notebooks, source=args.source, timeout=args.timeout,
-                        jobs=args.jobs, seed=args.seed, limits=limits)
+                        jobs=args.jobs, seed=args.seed, limits=limits, released=args.release)
     except UsageError as exc:
         print(f"bpkit grade: {exc}", file=sys.stderr)
         return 2
@@ -118,6 +118,8 @@ def build_parser():
     gr.add_argument("--timeout", type=float, default=30, help="seconds per cell (default 30)")
     gr.add_argument("--jobs", type=int, default=None,
                     help="notebooks graded at once (default: cores)")
+    gr.add_argument("--release", metavar="HANDOUT_DIR", default=None,
+                    help="the folder bpkit release wrote: its check cells count as unedited")
     gr.add_argument("--seed", type=int, default=None,
                     help="seed of the hidden cases (default: drawn once; printed either way)")
     gr.add_argument("--memory", default="2G",

@@ -338,3 +338,91 @@ def test_a_comment_the_teacher_adds_after_release_zeroes_nobody(tmp_path):
     ann, bob = grade([right, edited], source=source, timeout=20, jobs=2)
     assert ann.points == 1, ann.exercises
     assert bob.points == 0 and "check cell check_f was edited" in bob.exercises[0].reason
+
+
+# --- attacks through the grader, end to end -------------------------------------------------
+
+#: A path the grader can write to and the sandbox must not (the project's own tests folder).
+OUTSIDE = Path(__file__).resolve().parent / f"attack-{uuid.uuid4().hex}"
+
+#: Answers to the backprop exercise that try to cheat or escape; each must score zero.
+ATTACKS = {
+    "runstring calls bpkit": (
+        "def backprop(net, X, Y):\n    found = {'net': net, 'X': X, 'Y': Y}\n"
+        "    np.testing.runstring('import bpkit; r = bpkit.backprop(net, X, Y)', found)\n"
+        "    return found['r']\n"),
+    "measure patches allclose": (
+        "np.testing.measure('import numpy; numpy.allclose = lambda *a, **k: True')\n"
+        "def backprop(net, X, Y):\n"
+        "    return [np.zeros_like(W) for W in net.weights], [np.zeros_like(b) for b in net.biases]\n"),
+    "runstring runs a shell": (
+        f"np.testing.runstring(\"import os; os.system('touch {OUTSIDE}')\", {{}})\n"),
+    "memmap writes outside": (
+        f"m = np.memmap('{OUTSIDE}', dtype=np.uint8, mode='w+', shape=(4,))\n"),
+    "reads the teacher's notebook": (
+        f"text = np.fromfile('{EXERCISES / '06-backprop.ipynb'}', dtype=np.uint8)\n"),
+    "load with pickles": (f"x = np.load('{OUTSIDE}.npy', allow_pickle=True)\n"),
+    "ctypes through numpy": "lib = np.ctypeslib.load_library('libc', '/lib')\n",
+}
+
+
+def test_every_attack_scores_zero_and_touches_nothing(tmp_path):
+    handout = tmp_path / "handout"
+    release(EXERCISES, handout)
+    paths = []
+    for k, attack in enumerate(ATTACKS.values()):
+        nb = nbformat.read(handout / "06-backprop.ipynb", as_version=4)
+        for cell in nb.cells:
+            if grade_id(cell) == "backprop":
+                cell.source = attack
+        path = tmp_path / "submitted" / f"s{k}" / "06-backprop.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+        paths.append(path)
+    results = grade(paths, source=EXERCISES, timeout=30, jobs=2, seed=5)
+    for name, result in zip(ATTACKS, results):
+        assert result.points == 0, (name, result.exercises)
+        assert result.exercises[0].reason, name
+    assert not OUTSIDE.exists()
+
+
+def test_with_the_policy_switched_off_the_sandbox_still_contains_the_escapes(tmp_path,
+                                                                            monkeypatch):
+    from bpkit.grading import splice
+    monkeypatch.setattr(splice.policy, "problems", lambda *args, **kwargs: [])
+    escapes = ["runstring runs a shell", "memmap writes outside", "reads the teacher's notebook"]
+    handout = tmp_path / "handout"
+    release(EXERCISES, handout)
+    paths = []
+    for k, name in enumerate(escapes):
+        nb = nbformat.read(handout / "06-backprop.ipynb", as_version=4)
+        for cell in nb.cells:
+            if grade_id(cell) == "backprop":
+                cell.source = ATTACKS[name] + "\ndef backprop(net, X, Y):\n    return 0\n"
+        path = tmp_path / "submitted" / f"s{k}" / "06-backprop.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+        paths.append(path)
+    results = grade(paths, source=EXERCISES, timeout=30, jobs=2, seed=5)
+    reasons = [r.exercises[0].reason for r in results]
+    assert all(r.points == 0 for r in results), reasons
+    assert "answer cell raised FileNotFoundError" in reasons[1], reasons     # memmap
+    assert "answer cell raised FileNotFoundError" in reasons[2], reasons     # the teacher's file
+    assert not OUTSIDE.exists()
+
+
+def test_check_cells_are_compared_with_the_released_copy(tmp_path, capsys):
+    source = teacher_folder(tmp_path, "print(f() + 1)", "2\n")
+    path = hand_in(tmp_path, source, "def f():\n    return 1\n")   # releases to handout/
+    manifest = json.loads((tmp_path / "handout" / "release-manifest.json").read_text())
+    assert list(manifest["notebooks"]["ex.ipynb"]) == ["check_f"]
+    nb = nbformat.read(source / "ex.ipynb", as_version=4)
+    nb.cells[1].source = "print(1 + f())"          # the teacher rewrites the check later
+    nbformat.write(nb, source / "ex.ipynb")
+    [without] = grade([path], source=source, timeout=20, jobs=1)
+    assert "check cell check_f was edited" in without.exercises[0].reason
+    [with_manifest] = grade([path], source=source, timeout=20, jobs=1,
+                            released=tmp_path / "handout")
+    assert with_manifest.points == 1, with_manifest.exercises
+    assert main(["grade", str(path), "--source", str(source), "--release", str(tmp_path)]) == 2
+    assert "not a release manifest" in capsys.readouterr().err

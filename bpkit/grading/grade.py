@@ -27,6 +27,7 @@ from ..notebooks import find_notebooks
 from . import sandbox
 from .nbval_run import GradingError, run_nbval
 from .notebook import code_cell_numbers, exercises, is_check
+from .release import read_manifest
 from .scores import ExerciseScore, NotebookGrade, display_path, format_table, write_csv
 from .splice import NotANotebook, read_submission, splice
 
@@ -42,14 +43,16 @@ def default_source():
     return Path(__file__).resolve().parents[2] / "book" / "exercises"
 
 
-def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox.Limits()):
+def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox.Limits(),
+          released=None):
     """Grade the notebooks in ``paths`` (files, or folders searched for .ipynb files).
 
     Returns a ``NotebookGrade`` for each, in order. ``timeout``: seconds per cell;
     ``jobs``: notebooks run at once (default: the number of cores); ``seed`` fixes
     the extra cases the checks draw while grading (default: drawn once for this run;
     either way each result records it); ``limits``: the sandbox's ``Limits``, or None
-    to run student code unconfined.
+    to run student code unconfined; ``released``: the folder ``bpkit release`` wrote (or
+    its manifest), whose check cells count as unedited alongside the teacher's current ones.
     """
     source = Path(source) if source else default_source()
     if not source.is_dir():
@@ -62,6 +65,10 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox
         except sandbox.SandboxUnavailable as exc:
             raise UsageError(f"the sandbox is not available: {exc}") from None
     teachers = _teachers(source)
+    try:
+        manifest = read_manifest(released) if released is not None else {}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     seed = secrets.randbelow(2**31) if seed is None else seed
     loaded, results, attempts = {}, [], []
     for path in _submissions(paths):
@@ -73,7 +80,7 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox
                                 f"in {source}")
             continue
         if path.name not in loaded:
-            loaded[path.name] = _Teacher(teachers[path.name])
+            loaded[path.name] = _Teacher(teachers[path.name], manifest.get(path.name, {}))
         try:
             attempts.append(_Attempt(result, loaded[path.name], read_submission(path)))
         except NotANotebook as exc:
@@ -117,8 +124,8 @@ def _submissions(paths):
 class _Teacher:
     """A teacher notebook, read once: its cells, exercises and nbval's cell numbers."""
 
-    def __init__(self, path):
-        self.path = path
+    def __init__(self, path, released):
+        self.path, self.released = path, released
         try:
             self.nb = nbformat.read(path, as_version=4)
             self.exercises = exercises(self.nb)
@@ -171,7 +178,7 @@ class _Attempt:
         first = self.splice is None
         try:
             self.splice = splice(self.teacher.nb, self.student, self.teacher.exercises,
-                                 self.stubbed)
+                                 self.stubbed, self.teacher.released)
         except Exception as exc:   # a file nbformat accepted, holding something unexpected
             self.give_up(f"could not be graded ({type(exc).__name__}: {exc})")
             return False

@@ -99,22 +99,19 @@ def checksum(cell):
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def same_code(mine, theirs):
-    """True when two cells hold the same program: their sources parse to the same syntax
-    tree, so comments, blank lines and spacing do not count (a comment the teacher adds to
-    a check cell after release must not make every student's copy "edited"). Cells that
-    do not parse are compared as checksums."""
+def code_fingerprint(cell):
+    """A fingerprint of the program a cell holds: its syntax tree and grading flags, so that
+    comments, blank lines and spacing do not count (a comment the teacher adds to a check
+    cell after release must not make every student's copy "edited"). A cell that does not
+    parse falls back to its checksum."""
     try:
-        return ast.dump(ast.parse(source(mine))) == ast.dump(ast.parse(source(theirs))) \
-            and _flags(mine) == _flags(theirs)
+        tree = ast.dump(ast.parse(source(cell)))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return checksum(mine) == checksum(theirs)
-
-
-def _flags(cell):
+        return "checksum:" + checksum(cell)
     meta = nbgrader(cell)
-    return cell.get("cell_type"), meta.get("grade_id"), bool(meta.get("grade")), \
-        bool(meta.get("solution")), bool(meta.get("locked"))
+    flags = [cell.get("cell_type"), meta.get("grade_id")] + \
+        [bool(meta.get(key)) for key in ("grade", "solution", "locked")]
+    return hashlib.sha256(json.dumps([tree, flags]).encode()).hexdigest()[:32]
 
 
 def strip_solution(text, cell_type="code"):

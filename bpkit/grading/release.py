@@ -4,16 +4,23 @@ Each answer region (``### BEGIN SOLUTION`` … ``### END SOLUTION``) becomes the
 ``# YOUR CODE HERE`` / ``raise NotImplementedError()``; every output is cleared, so
 neither a solution nor an expected check line is handed out. Read-only cells get
 nbgrader's checksum and JupyterLab's ``editable: false``; no nbgrader cell can be
-deleted from the interface. Other files of the folder are copied as they are.
+deleted from the interface. Other files of the folder are copied as they are, and
+``release-manifest.json`` records each check cell as released (its code fingerprint), so
+that grading accepts the students' copies even after the teacher edits a check.
 """
 import copy
+import json
 import shutil
 from pathlib import Path
 
 import nbformat
 
 from ..notebooks import SKIP_PARTS, find_notebooks
-from .notebook import checksum, has_markers, is_answer, nbgrader, source, strip_solution
+from .notebook import checksum, code_fingerprint, grade_id, has_markers, is_answer, is_check, \
+    nbgrader, source, strip_solution
+
+#: Written beside the students' copies: what each check cell looked like when released.
+MANIFEST = "release-manifest.json"
 
 BOOK_ONLY_TAGS = {"hide-input"}
 
@@ -53,6 +60,25 @@ def student_copy(nb, name="notebook"):
     return nb
 
 
+def released_checks(nb):
+    """Check cell id -> code fingerprint, for the release manifest."""
+    return {grade_id(c): code_fingerprint(c) for c in nb.cells if is_check(c) and grade_id(c)}
+
+
+def read_manifest(path):
+    """Notebook file name -> {check cell id -> fingerprint} from ``path`` (the manifest, or
+    the folder ``bpkit release`` wrote it to); ``ValueError`` saying what is wrong."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MANIFEST
+    try:
+        notebooks = json.loads(path.read_text(encoding="utf-8"))["notebooks"]
+        return {Path(name).name: dict(checks) for name, checks in notebooks.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path} is not a release manifest written by bpkit release "
+                         f"({type(exc).__name__})") from None
+
+
 def release(teacher_dir, student_dir):
     """Write the student copies of every notebook under ``teacher_dir`` to ``student_dir``
     (same relative paths) and copy the other files; return the notebooks written."""
@@ -74,6 +100,9 @@ def release(teacher_dir, student_dir):
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
         written.append(target)
+    manifest = {"notebooks": {str(path.relative_to(teacher_dir)): released_checks(nb)
+                              for path, nb in copies.items()}}
+    (student_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     for path in sorted(teacher_dir.rglob("*")):
         parts = set(path.relative_to(teacher_dir).parts)
         if path.is_file() and path.suffix != ".ipynb" and not SKIP_PARTS & parts \
