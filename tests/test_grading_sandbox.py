@@ -426,3 +426,15 @@ def test_check_cells_are_compared_with_the_released_copy(tmp_path, capsys):
     assert with_manifest.points == 1, with_manifest.exercises
     assert main(["grade", str(path), "--source", str(source), "--release", str(tmp_path)]) == 2
     assert "not a release manifest" in capsys.readouterr().err
+
+
+def test_a_flood_of_output_is_cut_and_the_answer_still_graded(tmp_path):
+    from bpkit.grading import _pytest_plugin
+    flood = "for _ in range(20):\n    print('x' * 1_000_000)\n\n" + RIGHT_SIGMOID["sigmoid"]
+    path = tmp_path / "submitted" / "ann" / "01-sigmoid.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(released(tmp_path, "01-sigmoid.ipynb", {**RIGHT_SIGMOID, "sigmoid": flood}),
+                   path)
+    [result] = grade([path], source=EXERCISES, timeout=60, jobs=1, seed=1)
+    assert result.points == 2, result.exercises
+    assert 20 * 1_000_000 > 5 * _pytest_plugin.MAX_OUTPUT

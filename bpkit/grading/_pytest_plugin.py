@@ -17,6 +17,9 @@ from queue import Empty
 
 #: Seconds between checks that the kernel is still alive while a cell runs.
 POLL = 0.25
+#: Characters of printed output kept per cell: a student's flood of output must not fill
+#: the grader's memory (nbval keeps every output of a cell to compare it).
+MAX_OUTPUT = 2_000_000
 
 
 class KernelDied(RuntimeError):
@@ -33,7 +36,7 @@ def pytest_configure(config):
     running = nbval_kernel.RunningKernel
     if getattr(running, "_bpkit_patched", False):
         return
-    start, await_reply = running.__init__, running.await_reply
+    start, await_reply, get_message = running.__init__, running.await_reply, running.get_message
 
     def __init__(self, *args, **kwargs):
         start(self, *args, **kwargs)
@@ -54,7 +57,23 @@ def pytest_configure(config):
                 if not self.km.is_alive():
                     raise KernelDied(_death(self.km)) from None
 
+    def get_message_capped(self, stream, timeout=None):
+        """nbval's ``get_message``, with printed output cut after ``MAX_OUTPUT`` per cell."""
+        msg = get_message(self, stream, timeout=timeout)
+        if stream == "iopub" and msg.get("msg_type") == "stream":
+            parent = msg["parent_header"].get("msg_id")
+            seen = self._bpkit_output = getattr(self, "_bpkit_output", {})
+            used = seen.get(parent, 0)
+            text = msg["content"].get("text", "")
+            if used + len(text) > MAX_OUTPUT:
+                msg["content"]["text"] = text[:max(0, MAX_OUTPUT - used)]
+                if used <= MAX_OUTPUT:
+                    msg["content"]["text"] += "\n[output cut here: more than 2,000,000 characters]\n"
+            seen[parent] = used + len(text)
+        return msg
+
     running.__init__, running.await_reply = __init__, await_reply_or_death
+    running.get_message = get_message_capped
     running._bpkit_patched = True
 
 
