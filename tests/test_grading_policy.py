@@ -133,6 +133,8 @@ HOSTILE = [
     ("np.set_numeric_ops(add=np.subtract)\n", "`np.set_numeric_ops` is not allowed"),
     ("np.set_string_function(str)\n", "`np.set_string_function` is not allowed"),
     ("f = np.allclose.__code__\n", "`.__code__` is not allowed"),
+    ("def train_epoch(net, X, Y, learning_rate, batch_size, rng):\n"
+     "    update_mini_batch._batches.clear()\n", "`._batches` is not allowed"),
     ("m = np.linalg\n", "used as a value"),
     ("x = np.lib.npyio\n", "used as a value"),
 ]

@@ -66,18 +66,19 @@ def check_update_mini_batch(update_mini_batch):
 class _Spy:
     """Stands in for the student's ``update_mini_batch`` while ``train_epoch`` runs: records
     which examples each mini-batch holds, then applies bpkit's update, so that a mistake
-    in the update exercise is not counted again here."""
+    in the update exercise is not counted again here. What it records is private (``_``):
+    the answer holds the spy, and the policy keeps answers off such attributes."""
 
     def __init__(self):
-        self.batches, self.problems, self.learning_rate = [], [], None
+        self._batches, self._problems, self._learning_rate = [], [], None
 
     def __call__(self, net, X, Y, learning_rate):
         X, Y = original.asarray(X), original.asarray(Y)
         rows = [int(round(x)) for x in X[:, 0]]
         if not original.allclose(Y[:, 0], original.asarray(rows) / 100.0):
-            self.problems.append("the rows of X and Y in a mini-batch do not belong together")
-        self.batches.append(rows)
-        self.learning_rate = learning_rate
+            self._problems.append("the rows of X and Y in a mini-batch do not belong together")
+        self._batches.append(rows)
+        self._learning_rate = learning_rate
         descent.update_mini_batch(net, X, Y, learning_rate)
 
 
@@ -92,16 +93,17 @@ def _epoch(train_epoch, n, batch_size, seed, learning_rate=0.5):
     rng = original.default_rng(seed)
     with standing_in(train_epoch, "update_mini_batch", spy):
         _, error = call(train_epoch, net, X, Y, learning_rate, batch_size, rng)
-    for rows in spy.batches:          # replay the answer's order with bpkit's update
+    batches = [list(rows) for rows in spy._batches]
+    for rows in batches:              # replay the answer's order with bpkit's update
         descent.update_mini_batch(start, X[rows], Y[rows], learning_rate)
-    problem = error or (spy.problems[0] if spy.problems else None)
-    if problem is None and not spy.batches:
+    problem = error or (spy._problems[0] if spy._problems else None)
+    if problem is None and not batches:
         problem = "never called update_mini_batch"
-    elif problem is None and spy.learning_rate != learning_rate:
-        problem = f"update_mini_batch got learning rate {spy.learning_rate}, not {learning_rate}"
+    elif problem is None and spy._learning_rate != learning_rate:
+        problem = f"update_mini_batch got learning rate {spy._learning_rate}, not {learning_rate}"
     elif problem is None and close(start.weights + start.biases, net.weights + net.biases):
         problem = "the network's weights after the epoch are not those of its updates"
-    return spy.batches, problem
+    return batches, problem
 
 
 def _drawn_orders(n, seed):
