@@ -44,6 +44,7 @@ def _grade(args):
 
     from .grading.grade import GradingError, UsageError, format_table, grade, write_csv
     from .grading.sandbox import Limits
+    from .grading.scores import read_roster
 
     problem, limits = None, None
     if args.csv and not Path(args.csv).resolve().parent.is_dir():
@@ -63,8 +64,10 @@ def _grade(args):
               "your files and network in reach; grade only work you trust this way",
               file=sys.stderr)
     try:
+        roster = read_roster(args.roster) if args.roster else None
         results = grade(args.notebooks, source=args.source, timeout=args.timeout,
-                        jobs=args.jobs, seed=args.seed, limits=limits, released=args.release)
+                        jobs=args.jobs, seed=args.seed, limits=limits, released=args.release,
+                        roster=roster)
     except UsageError as exc:
         print(f"bpkit grade: {exc}", file=sys.stderr)
         return 2
@@ -72,6 +75,9 @@ def _grade(args):
         print(f"bpkit grade: {exc}", file=sys.stderr)
         return 1
     print(format_table(results))
+    strangers = sorted({r.student for r in results} - set(roster or {})) if roster else []
+    if strangers:
+        print(f"not on the roster: {', '.join(strangers)}")
     if args.csv:
         write_csv(results, args.csv)
         print(f"wrote {args.csv}")
@@ -118,6 +124,8 @@ def build_parser():
     gr.add_argument("--timeout", type=float, default=30, help="seconds per cell (default 30)")
     gr.add_argument("--jobs", type=int, default=None,
                     help="notebooks graded at once (default: cores)")
+    gr.add_argument("--roster", metavar="FILE", default=None,
+                    help="CSV with a student column: zero rows for work not handed in")
     gr.add_argument("--release", metavar="HANDOUT_DIR", default=None,
                     help="the folder bpkit release wrote: its check cells count as unedited")
     gr.add_argument("--seed", type=int, default=None,

@@ -377,10 +377,11 @@ def test_grade_command_prints_a_table_and_writes_csv(tmp_path, capsys):
     table = capsys.readouterr().out
     assert re.search(r"06-backprop\.ipynb  0/4", table) and "backprop" in table
     header, row = out.read_text().splitlines()
-    assert header == "notebook,exercise,points,max_points,reason,seed"
+    assert header == "student,notebook,exercise,points,max_points,reason,seed,file"
     seed = re.search(r"hidden cases drawn with --seed (\d+)", table)[1]
-    assert row.startswith(f"{c.submitted / 'ann' / '06-backprop.ipynb'},backprop,0,4,answer "
-                          "backprop not allowed: line 1: imports bpkit") and row.endswith(f",{seed}")
+    assert row == (f"ann,06-backprop.ipynb,backprop,0,4,answer backprop not allowed: line 1: "
+                   f"imports bpkit: answers may import numpy and math only,{seed},"
+                   f"{c.submitted / 'ann' / '06-backprop.ipynb'}")
 
 
 def test_grade_command_usage_errors_exit_nonzero(tmp_path, capsys):

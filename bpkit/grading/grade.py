@@ -30,6 +30,7 @@ from .notebook import code_cell_numbers, exercises, is_check
 from .release import read_manifest
 from .scores import ExerciseScore, NotebookGrade, display_path, format_table, write_csv
 from .splice import NotANotebook, read_submission, splice
+from .submissions import collect
 
 __all__ = ["grade", "default_source", "format_table", "write_csv", "UsageError", "GradingError"]
 
@@ -44,17 +45,57 @@ def default_source():
 
 
 def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox.Limits(),
-          released=None):
-    """Grade the notebooks in ``paths`` (files, or folders searched for .ipynb files).
+          released=None, roster=None):
+    """Grade the notebooks in ``paths``: files, a student's folder, or a class folder of
+    one folder per student (see ``submissions``).
 
-    Returns a ``NotebookGrade`` for each, in order. ``timeout``: seconds per cell;
-    ``jobs``: notebooks run at once (default: the number of cores); ``seed`` fixes
-    the extra cases the checks draw while grading (default: drawn once for this run;
-    either way each result records it); ``limits``: the sandbox's ``Limits``, or None
-    to run student code unconfined; ``released``: the folder ``bpkit release`` wrote (or
-    its manifest), whose check cells count as unedited alongside the teacher's current ones.
+    Returns a ``NotebookGrade`` per student and notebook. ``timeout``: seconds per cell;
+    ``jobs``: notebooks run at once (default: the number of cores); ``seed`` fixes the
+    extra cases the checks draw while grading (default: drawn once for this run; either
+    way each result records it); ``limits``: the sandbox's ``Limits``, or None to run
+    student code unconfined; ``released``: the folder ``bpkit release`` wrote (or its
+    manifest), whose check cells count as unedited alongside the teacher's current ones;
+    ``roster``: student ids; each of them gets zero rows, "not submitted", for every
+    notebook of ``source`` they did not hand in.
     """
     source = Path(source) if source else default_source()
+    seed = _check_arguments(source, seed, limits)
+    teachers = _teachers(source)
+    try:
+        manifest = read_manifest(released) if released is not None else {}
+        found = collect(paths, teachers)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+    if not found:
+        raise UsageError("no notebooks to grade")
+    loaded, results, attempts = {}, [], []
+    for sub in found:
+        result = NotebookGrade(display_path(sub.path), seed=seed, student=sub.student,
+                               notebook=sub.notebook or display_path(sub.path.name),
+                               notes=list(sub.notes))
+        results.append(result)
+        if sub.notebook is None:
+            result.graded = False
+            result.notes.append(f"no exercise notebook called {result.notebook} in {source}")
+            continue
+        if sub.notebook not in loaded:
+            loaded[sub.notebook] = _Teacher(teachers[sub.notebook], manifest.get(sub.notebook, {}))
+        attempt = _attempt(result, loaded[sub.notebook], sub.path)
+        if attempt:
+            attempts.append(attempt)
+    if not any(r.graded for r in results):
+        raise UsageError(f"none of the notebooks has the name of an exercise notebook in {source} "
+                         f"({', '.join(sorted(teachers)) or 'it has none'})")
+    _run(attempts, timeout, jobs or os.cpu_count() or 1, seed, limits)
+    if roster is not None:
+        results += _not_submitted(results, roster, teachers, loaded, seed)
+    return results
+
+
+def _check_arguments(source, seed, limits):
+    """The run's seed; ``UsageError`` for a missing source, a bad seed or no sandbox."""
     if not source.is_dir():
         raise UsageError(f"the source folder {source} does not exist (give --source)")
     if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**32):
@@ -64,37 +105,36 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox
             sandbox.check_available()
         except sandbox.SandboxUnavailable as exc:
             raise UsageError(f"the sandbox is not available: {exc}") from None
-    teachers = _teachers(source)
+    return secrets.randbelow(2**31) if seed is None else seed
+
+
+def _attempt(result, teacher, path):
+    """The student's notebook read and ready to run, or None after zeroing ``result``:
+    a file that cannot be read costs its own rows, whatever it holds."""
     try:
-        manifest = read_manifest(released) if released is not None else {}
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    seed = secrets.randbelow(2**31) if seed is None else seed
-    loaded, results, attempts = {}, [], []
-    for path in _submissions(paths):
-        result = NotebookGrade(display_path(path), seed=seed)
-        results.append(result)
-        if path.name not in teachers:
-            result.graded = False
-            result.notes.append(f"no exercise notebook called {display_path(path.name)} "
-                                f"in {source}")
-            continue
-        if path.name not in loaded:
-            loaded[path.name] = _Teacher(teachers[path.name], manifest.get(path.name, {}))
-        try:
-            attempts.append(_Attempt(result, loaded[path.name], read_submission(path)))
-        except NotANotebook as exc:
-            result.notes.append(str(exc))
-            result.zero(loaded[path.name].exercises, f"not graded: {exc}")
-        except Exception as exc:     # whatever else a crafted file does, it costs its own rows
-            why = f"not graded: the file could not be read ({type(exc).__name__})"
-            result.notes.append(why)
-            result.zero(loaded[path.name].exercises, why)
-    if not any(r.graded for r in results):
-        raise UsageError(f"none of the notebooks has the name of an exercise notebook in {source} "
-                         f"({', '.join(sorted(teachers)) or 'it has none'})")
-    _run(attempts, timeout, jobs or os.cpu_count() or 1, seed, limits)
-    return results
+        return _Attempt(result, teacher, read_submission(path))
+    except NotANotebook as exc:
+        why = f"not graded: {exc}"
+    except Exception as exc:
+        why = f"not graded: the file could not be read ({type(exc).__name__})"
+    result.notes.append(why)
+    result.zero(teacher.exercises, why)
+    return None
+
+
+def _not_submitted(results, roster, teachers, loaded, seed):
+    """Zero rows for every notebook a student on the roster did not hand in."""
+    handed_in = {(r.student, r.notebook) for r in results if r.graded}
+    missing = []
+    for student in roster:
+        for name in sorted(teachers):
+            if (student, name) not in handed_in:
+                if name not in loaded:
+                    loaded[name] = _Teacher(teachers[name], {})
+                result = NotebookGrade("", seed=seed, student=student, notebook=name)
+                result.zero(loaded[name].exercises, "not submitted")
+                missing.append(result)
+    return missing
 
 
 def _teachers(source):
@@ -105,20 +145,6 @@ def _teachers(source):
             raise UsageError(f"two exercise notebooks are called {path.name} in {source}")
         teachers[path.name] = path
     return teachers
-
-
-def _submissions(paths):
-    found = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found += find_notebooks([path])
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise UsageError(f"no such file or folder: {path}")
-    if not found:
-        raise UsageError("no notebooks to grade")
-    return found
 
 
 class _Teacher:

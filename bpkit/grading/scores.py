@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "reason", "seed", "file"]
+
+
 @dataclass
 class ExerciseScore:
     name: str
@@ -16,11 +19,13 @@ class ExerciseScore:
 
 @dataclass
 class NotebookGrade:
-    path: str                                       # as given to the grader
+    path: str                                       # the file graded ("" if none was handed in)
     exercises: list = field(default_factory=list)   # ExerciseScore, in the notebook's order
     notes: list = field(default_factory=list)       # remarks on the file as a whole
     graded: bool = True                             # False: no exercise notebook of that name
     seed: int = None                                # the hidden cases' seed of the run
+    student: str = ""                               # the student's id (their folder's name)
+    notebook: str = ""                              # the teacher's notebook it was graded as
 
     @property
     def points(self):
@@ -52,41 +57,65 @@ def safe_text(text):
 
 
 def format_table(results):
-    """The per-exercise score table ``bpkit grade`` prints."""
+    """The per-exercise score table ``bpkit grade`` prints, student by student."""
     width = max([len(e.name) for r in results for e in r.exercises] + [8])
-    lines = []
+    lines, student = [], None
     for r in results:
+        if r.student != student:
+            student = r.student
+            mine = [x for x in results if x.student == student and x.graded]
+            lines.append(f"{student or '(no folder)'}  {_number(sum(x.points for x in mine))}/"
+                         f"{_number(sum(x.max_points for x in mine))}")
         total = f"{_number(r.points)}/{_number(r.max_points)}" if r.graded else "not graded"
-        lines.append(f"{r.path}  {total}")
-        lines += [f"    note: {note}" for note in r.notes]
+        lines.append(f"  {r.notebook}  {total}" + (f"  ({r.path})" if r.path else ""))
+        lines += [f"      note: {note}" for note in r.notes]
         for e in r.exercises:
             score = f"{_number(e.points)}/{_number(e.max_points)}"
             reason = f"  {e.reason}" if e.reason else ""
-            lines.append(f"    {e.name:<{width}}  {score:>7}{reason}")
+            lines.append(f"      {e.name:<{width}}  {score:>7}{reason}")
     graded = [r for r in results if r.graded]
     points, total = sum(r.points for r in graded), sum(r.max_points for r in graded)
-    lines.append(f"{len(graded)} notebook(s) graded: {_number(points)}/{_number(total)} points")
+    students = len({r.student for r in results})
+    lines.append(f"{len(graded)} notebook(s) of {students} student(s) graded: "
+                 f"{_number(points)}/{_number(total)} points")
     if any(r.seed is not None for r in results):
         lines.append(f"hidden cases drawn with --seed {results[0].seed}")
     return safe_text("\n".join(lines))
 
 
 def write_csv(results, path):
-    """One row per notebook and exercise, header
-    ``notebook,exercise,points,max_points,reason,seed``. Written whole or not at all: to a
-    temporary file beside ``path``, then renamed over it."""
+    """One row per student, notebook and exercise, header
+    ``student,notebook,exercise,points,max_points,reason,seed,file``. Written whole or not
+    at all: to a temporary file beside ``path``, then renamed over it."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with open(handle, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(["notebook", "exercise", "points", "max_points", "reason", "seed"])
+            writer.writerow(COLUMNS)
             for r in results:
                 for e in r.exercises:
-                    writer.writerow([safe_text(r.path), e.name, _number(e.points),
-                                     _number(e.max_points), safe_text(" ".join(e.reason.split())),
-                                     r.seed])
+                    writer.writerow([safe_text(r.student), safe_text(r.notebook), e.name,
+                                     _number(e.points), _number(e.max_points),
+                                     safe_text(" ".join(e.reason.split())), r.seed,
+                                     safe_text(r.path)])
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def read_roster(path):
+    """Student ids from the ``student`` column of the CSV file ``path``, in order, once each;
+    ``UsageError`` (from ``grade``) naming the file if it has no such column."""
+    from .grade import UsageError
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            rows = list(csv.DictReader(file))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"the roster {path} cannot be read ({type(exc).__name__}: {exc})") \
+            from None
+    if not rows or "student" not in rows[0]:
+        raise UsageError(f"the roster {path} has no column called student")
+    return list(dict.fromkeys(r["student"].strip() for r in rows if (r["student"] or "").strip()))

@@ -10,6 +10,8 @@ still identical to the stub, without a run.
 """
 import copy
 import json
+import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 
@@ -31,7 +33,16 @@ class NotANotebook(Exception):
 def read_submission(path):
     """The student's notebook, or ``NotANotebook`` saying what is wrong with the file."""
     try:
-        with open(path, "rb") as file:
+        mode = os.lstat(path).st_mode
+    except OSError as exc:
+        raise NotANotebook(f"the file cannot be read ({type(exc).__name__})") from None
+    if stat.S_ISLNK(mode):
+        raise NotANotebook("a symbolic link, not a file: links are never followed")
+    if not stat.S_ISREG(mode):
+        raise NotANotebook("not a regular file")
+    try:
+        # O_NOFOLLOW: a link swapped in after the check above is not followed either.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as file:
             raw = file.read(MAX_BYTES + 1)
         if len(raw) > MAX_BYTES:
             raise NotANotebook(f"the file is larger than {MAX_BYTES // 2**20} MB")
