@@ -49,7 +49,7 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox
     """Grade the notebooks in ``paths``: files, a student's folder, or a class folder of
     one folder per student (see ``submissions``).
 
-    Returns a ``NotebookGrade`` per student and notebook. ``timeout``: seconds per cell;
+    Returns a ``NotebookGrade`` per student and notebook, sorted by both. ``timeout``: seconds per cell;
     ``jobs``: notebooks run at once (default: the number of cores); ``seed`` fixes the
     extra cases the checks draw while grading (default: drawn once for this run; either
     way each result records it); ``limits``: the sandbox's ``Limits``, or None to run
@@ -91,7 +91,7 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox
     _run(attempts, timeout, jobs or os.cpu_count() or 1, seed, limits)
     if roster is not None:
         results += _not_submitted(results, roster, teachers, loaded, seed)
-    return results
+    return sorted(results, key=lambda r: (r.student, r.notebook, r.path))
 
 
 def _check_arguments(source, seed, limits):
