@@ -67,7 +67,7 @@ def _grade(args):
         roster = read_roster(args.roster) if args.roster else None
         results = grade(args.notebooks, source=args.source, timeout=args.timeout,
                         jobs=args.jobs, seed=args.seed, limits=limits, released=args.release,
-                        roster=roster)
+                        roster=roster, show_hidden=args.show_hidden)
     except UsageError as exc:
         print(f"bpkit grade: {exc}", file=sys.stderr)
         return 2
@@ -81,6 +81,11 @@ def _grade(args):
     if args.csv:
         write_csv(results, args.csv)
         print(f"wrote {args.csv}")
+    if args.feedback:
+        from .grading.feedback import write_feedback
+
+        pages = write_feedback(results, args.feedback)
+        print(f"wrote {len(pages)} feedback page(s) to {args.feedback}")
     return 0
 
 
@@ -124,6 +129,10 @@ def build_parser():
     gr.add_argument("--timeout", type=float, default=30, help="seconds per cell (default 30)")
     gr.add_argument("--jobs", type=int, default=None,
                     help="notebooks graded at once (default: cores)")
+    gr.add_argument("--feedback", metavar="DIR", default=None,
+                    help="write one HTML page per student to DIR")
+    gr.add_argument("--show-hidden", action="store_true",
+                    help="list failing grading cases in the results (after the deadline)")
     gr.add_argument("--roster", metavar="FILE", default=None,
                     help="CSV with a student column: zero rows for work not handed in")
     gr.add_argument("--release", metavar="HANDOUT_DIR", default=None,

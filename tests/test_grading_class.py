@@ -95,3 +95,39 @@ def test_a_roster_adds_what_was_not_submitted(tmp_path, capsys):
     assert main(["grade", str(root), "--source", str(source), "--roster",
                  str(tmp_path / "bad.csv")]) == 2
     assert "no column called student" in capsys.readouterr().err
+
+
+SUBTLY_WRONG = ("def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n"
+                "    s = 1 / (1 + np.exp(-z))\n"
+                "    return np.where((z > 4.5) & (z < 7), s + 1e-3, s)\n")
+
+
+def test_feedback_pages_show_cases_and_hide_grading_inputs(tmp_path):
+    from bpkit.grading.feedback import write_feedback
+
+    handout = tmp_path / "handout"
+    release(EXERCISES, handout)
+    root = tmp_path / "submitted"
+    for student, answers in (("ann", {**RIGHT, "sigmoid_prime": "def sigmoid_prime(z):\n"
+                                      "    return sigmoid(z) * (1 - z)\n"}),
+                             ("bob", {**RIGHT, "sigmoid": SUBTLY_WRONG}),
+                             ("<cho & co>", RIGHT)):
+        nb = nbformat.read(handout / "01-sigmoid.ipynb", as_version=4)
+        for cell in nb.cells:
+            if grade_id(cell) in answers:
+                cell.source = answers[grade_id(cell)]
+        write(root / student / "01-sigmoid.ipynb", nb)
+    seed = next(s for s in range(20) if grade([root / "bob"], source=EXERCISES, seed=s,
+                                              jobs=1)[0].points == 1)     # one that catches bob
+    results = grade([root], source=EXERCISES, seed=seed, jobs=2)
+    pages = {p.name: p.read_text() for p in write_feedback(results, tmp_path / "fb")}
+    assert sorted(pages) == ["ann.html", "bob.html", "cho_co.html"]
+    ann, bob = pages["ann.html"], pages["bob.html"]
+    assert "1 of 2 points" in ann and "check failed: sigmoid_prime: 6 of 6 cases fail" in ann
+    assert "FAIL z = 0, a number: z = 0" in ann and "expected 0.25" in ann and "got      0.5" in ann
+    assert "fails on the extra cases used in grading" in bob and "a grading case" not in bob
+    assert "&lt;cho &amp; co&gt;" in pages["cho_co.html"] and "2 of 2 points" in pages["cho_co.html"]
+    assert "<script" not in ann and "http" not in ann.replace("http-equiv", "")
+    shown = grade([root / "bob"], source=EXERCISES, seed=seed, jobs=1, show_hidden=True)
+    [page] = write_feedback(shown, tmp_path / "fb2")
+    assert "FAIL a grading case: z = " in page.read_text()

@@ -90,12 +90,26 @@ def _death(km):
     return f"the kernel died: it exited with status {code} while this cell ran"
 
 
+#: Characters of a cell's printed output kept for the student's feedback.
+MAX_FEEDBACK = 8000
+
+
+def pytest_runtest_makereport(item, call):
+    """Keep what the cell printed (a check lists its failing cases there) with the report,
+    which pytest-xdist carries to the controlling process."""
+    if call.when == "call":
+        outputs = getattr(item, "test_outputs", None) or []
+        text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+        item.user_properties.append(("stdout", text[:MAX_FEEDBACK]))
+
+
 def pytest_runtest_logreport(report):
     path = os.environ.get("BPKIT_GRADING_REPORT")
     if not path or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     record = {"nodeid": report.nodeid, "when": getattr(report, "when", "collect"),
-              "outcome": report.outcome, "text": report.longreprtext if report.failed else ""}
+              "outcome": report.outcome, "text": report.longreprtext if report.failed else "",
+              "stdout": dict(getattr(report, "user_properties", [])).get("stdout", "")}
     with open(path, "a", encoding="utf-8") as out:
         out.write(json.dumps(record) + "\n")
 

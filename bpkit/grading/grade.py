@@ -45,7 +45,7 @@ def default_source():
 
 
 def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox.Limits(),
-          released=None, roster=None):
+          released=None, roster=None, show_hidden=False):
     """Grade the notebooks in ``paths``: files, a student's folder, or a class folder of
     one folder per student (see ``submissions``).
 
@@ -56,7 +56,8 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox
     student code unconfined; ``released``: the folder ``bpkit release`` wrote (or its
     manifest), whose check cells count as unedited alongside the teacher's current ones;
     ``roster``: student ids; each of them gets zero rows, "not submitted", for every
-    notebook of ``source`` they did not hand in.
+    notebook of ``source`` they did not hand in; ``show_hidden``: a failing grading case
+    is listed in the results (for feedback after the deadline).
     """
     source = Path(source) if source else default_source()
     seed = _check_arguments(source, seed, limits)
@@ -88,7 +89,7 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox
     if not any(r.graded for r in results):
         raise UsageError(f"none of the notebooks has the name of an exercise notebook in {source} "
                          f"({', '.join(sorted(teachers)) or 'it has none'})")
-    _run(attempts, timeout, jobs or os.cpu_count() or 1, seed, limits)
+    _run(attempts, timeout, jobs or os.cpu_count() or 1, seed, limits, show_hidden)
     if roster is not None:
         results += _not_submitted(results, roster, teachers, loaded, seed)
     return sorted(results, key=lambda r: (r.student, r.notebook, r.path))
@@ -168,7 +169,7 @@ class _Teacher:
         return [self.numbers[gid] for gid in ex.answers + ex.checks if gid in self.numbers]
 
 
-def _run(attempts, timeout, jobs, seed, limits):
+def _run(attempts, timeout, jobs, seed, limits, show_hidden=False):
     """nbval rounds until every notebook is scored: one round, plus one more for each
     answer that ran past the time limit."""
     pending = list(attempts)
@@ -180,7 +181,7 @@ def _run(attempts, timeout, jobs, seed, limits):
             outcomes = {}
             if runnable:
                 outcomes = run_nbval([a.file for a in runnable], folder, timeout, jobs, seed,
-                                     limits)
+                                     limits, show_hidden)
             pending = [a for a in pending
                        if not a.finished and not a.score(outcomes.get(a.file, {}), timeout)]
             if not pending:
@@ -268,7 +269,7 @@ def _verdict(ex, teacher, cells):
             return ExerciseScore(ex.name, 0.0, ex.points, "check cell did not run")
         if outcome.outcome != "passed":
             return ExerciseScore(ex.name, 0.0, ex.points,
-                                 "; ".join(notes[:1] + [_why(outcome.text)]))
+                                 "; ".join(notes[:1] + [_why(outcome.text)]), outcome.stdout)
     return ExerciseScore(ex.name, ex.points, ex.points, "; ".join(notes))
 
 

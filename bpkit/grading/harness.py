@@ -31,6 +31,8 @@ from typing import NamedTuple
 from .compare import close, describe, digest, original, same_object_values, show
 
 GRADING_SEED = "BPKIT_GRADING_SEED"
+#: Set by ``bpkit grade --show-hidden``: a failing grading case is listed like a visible one.
+SHOW_HIDDEN = "BPKIT_SHOW_HIDDEN"
 
 
 class CheckFailed(AssertionError):
@@ -115,14 +117,20 @@ def check(name, fn, cases, compare=None, hidden=None, allowed=(), may_change=(),
                errors=[o.error for o in outcomes])
         rng = grading_rng()
         if hidden is not None and rng is not None:
-            if any(run_case(fn, case, compare, may_change).problem for case in hidden(rng)):
-                hidden_failure(name)
+            for case in hidden(rng):
+                problem = run_case(fn, case, compare, may_change).problem
+                if problem:
+                    hidden_failure(name, case, problem)
 
 
-def hidden_failure(name):
-    """Report a failure on the grading cases: which case is not shown, so that it
-    cannot be learnt from the feedback."""
+def hidden_failure(name, case=None, problem=None):
+    """Report a failure on the grading cases. Which case is shown only when the teacher
+    asks for it (``--show-hidden``, after the deadline), so that it cannot be learnt from
+    the feedback before."""
     print(f"{name}: fails on the extra cases used in grading")
+    if case is not None and os.environ.get(SHOW_HIDDEN) == "1":
+        shown = ", ".join(f"{k} = {show(v)}" for k, v in case.inputs.items())
+        print(f"  FAIL a grading case: {shown}\n       {problem}")
     raise CheckFailed(f"{name}: fails on the extra cases used in grading")
 
 

@@ -15,7 +15,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .harness import GRADING_SEED
+from .harness import GRADING_SEED, SHOW_HIDDEN
 from .sandbox import SETTINGS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -31,6 +31,7 @@ class CellOutcome:
     """What nbval said about one code cell: passed, failed or skipped, and why."""
     outcome: str
     text: str = ""
+    stdout: str = ""        # what the cell printed: a failing check lists its cases there
 
     @property
     def timed_out(self):
@@ -60,13 +61,13 @@ def nbval_command(notebooks, root, timeout, jobs=1):
     return command + [str(Path(nb).relative_to(root)) for nb in notebooks]
 
 
-def run_nbval(notebooks, root, timeout, jobs=1, seed=None, limits=None):
+def run_nbval(notebooks, root, timeout, jobs=1, seed=None, limits=None, show_hidden=False):
     """nbval over ``notebooks`` (paths under ``root``).
 
     Returns ``{notebook: {code cell number: CellOutcome}}``; ``seed`` is handed to the
     checks (``BPKIT_GRADING_SEED``) for the extra cases they draw while grading.
     ``limits``: a ``sandbox.Limits`` runs every kernel in the sandbox; None runs them
-    unconfined (``--no-sandbox``).
+    unconfined (``--no-sandbox``); ``show_hidden``: failing grading cases are listed.
     """
     root = Path(root)
     report = root / "nbval-report.jsonl"
@@ -76,6 +77,8 @@ def run_nbval(notebooks, root, timeout, jobs=1, seed=None, limits=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", BPKIT_GRADING_REPORT=str(report))
     kernel_env = {} if seed is None else {GRADING_SEED: str(seed)}
+    if show_hidden:
+        kernel_env[SHOW_HIDDEN] = "1"
     if limits is not None:
         env[SETTINGS] = json.dumps({"limits": asdict(limits), "env": kernel_env,
                                     "root": str(root)})
@@ -101,8 +104,9 @@ def _read(report, root):
         number = int(match["number"])
         previous = cells.get(number)
         text = ANSI.sub("", record["text"])
+        stdout = ANSI.sub("", record.get("stdout", "")) or (previous.stdout if previous else "")
         if record["outcome"] == "failed" or previous is None:
-            cells[number] = CellOutcome(record["outcome"], text)
+            cells[number] = CellOutcome(record["outcome"], text, stdout)
         elif record["when"] == "call" and previous.outcome == "passed":
-            cells[number] = CellOutcome(record["outcome"], text)
+            cells[number] = CellOutcome(record["outcome"], text, stdout)
     return results

@@ -15,6 +15,7 @@ class ExerciseScore:
     points: float
     max_points: float
     reason: str = ""        # why points were lost, or a remark
+    details: str = ""       # what the failing check printed: its cases, expected and got
 
 
 @dataclass
@@ -40,7 +41,7 @@ class NotebookGrade:
         self.exercises = [ExerciseScore(ex.name, 0.0, ex.points, why) for ex in exercises]
 
 
-def _number(x):
+def format_points(x):
     return f"{x:g}"
 
 
@@ -64,20 +65,20 @@ def format_table(results):
         if r.student != student:
             student = r.student
             mine = [x for x in results if x.student == student and x.graded]
-            lines.append(f"{student or '(no folder)'}  {_number(sum(x.points for x in mine))}/"
-                         f"{_number(sum(x.max_points for x in mine))}")
-        total = f"{_number(r.points)}/{_number(r.max_points)}" if r.graded else "not graded"
+            lines.append(f"{student or '(no folder)'}  {format_points(sum(x.points for x in mine))}/"
+                         f"{format_points(sum(x.max_points for x in mine))}")
+        total = f"{format_points(r.points)}/{format_points(r.max_points)}" if r.graded else "not graded"
         lines.append(f"  {r.notebook}  {total}" + (f"  ({r.path})" if r.path else ""))
         lines += [f"      note: {note}" for note in r.notes]
         for e in r.exercises:
-            score = f"{_number(e.points)}/{_number(e.max_points)}"
+            score = f"{format_points(e.points)}/{format_points(e.max_points)}"
             reason = f"  {e.reason}" if e.reason else ""
             lines.append(f"      {e.name:<{width}}  {score:>7}{reason}")
     graded = [r for r in results if r.graded]
     points, total = sum(r.points for r in graded), sum(r.max_points for r in graded)
     students = len({r.student for r in results})
     lines.append(f"{len(graded)} notebook(s) of {students} student(s) graded: "
-                 f"{_number(points)}/{_number(total)} points")
+                 f"{format_points(points)}/{format_points(total)} points")
     if any(r.seed is not None for r in results):
         lines.append(f"hidden cases drawn with --seed {results[0].seed}")
     return safe_text("\n".join(lines))
@@ -96,7 +97,7 @@ def write_csv(results, path):
             for r in results:
                 for e in r.exercises:
                     writer.writerow([safe_text(r.student), safe_text(r.notebook), e.name,
-                                     _number(e.points), _number(e.max_points),
+                                     format_points(e.points), format_points(e.max_points),
                                      safe_text(" ".join(e.reason.split())), r.seed,
                                      safe_text(r.path)])
         os.replace(temporary, path)
