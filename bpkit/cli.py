@@ -5,6 +5,7 @@
     bpkit grade NOTEBOOK ... [--source DIR] [--csv FILE] [--seed N] [--no-sandbox]
                                               grade students' notebooks with nbval, each
                                               kernel in an operating-system sandbox
+    bpkit autograder TEACHER_DIR OUT.zip      package the grader for Gradescope
 """
 import argparse
 import sys
@@ -104,6 +105,19 @@ def _bytes(text, option):
     return int(value)
 
 
+def _autograder(args):
+    from .grading.grade import UsageError
+    from .grading.gradescope import build
+
+    try:
+        build(args.teacher_dir, args.out_zip)
+    except UsageError as exc:
+        print(f"bpkit autograder: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out_zip}: upload it as a Gradescope autograder (Ubuntu 24.04 base image)")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="bpkit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +158,11 @@ def build_parser():
     gr.add_argument("--no-sandbox", action="store_true",
                     help="run student code without the operating-system sandbox (unsafe)")
     gr.set_defaults(run=_grade)
+
+    ag = sub.add_parser("autograder", help="package the grader for Gradescope")
+    ag.add_argument("teacher_dir", help="folder of the teacher's executed notebooks")
+    ag.add_argument("out_zip", help="the autograder zip to write")
+    ag.set_defaults(run=_autograder)
     return parser
 
 

@@ -1,5 +1,6 @@
 """A class handed back: one folder per student, forgiving file names, a roster, links refused."""
 import os
+import re
 import time
 from pathlib import Path
 
@@ -131,3 +132,52 @@ def test_feedback_pages_show_cases_and_hide_grading_inputs(tmp_path):
     shown = grade([root / "bob"], source=EXERCISES, seed=seed, jobs=1, show_hidden=True)
     [page] = write_feedback(shown, tmp_path / "fb2")
     assert "FAIL a grading case: z = " in page.read_text()
+
+
+def test_the_gradescope_autograder_grades_a_submission(tmp_path):
+    import json
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "ps1"
+    source.mkdir()
+    for name in ("01-sigmoid.ipynb", "02-quadratic-cost.ipynb"):
+        (source / name).write_bytes((EXERCISES / name).read_bytes())
+    out = tmp_path / "autograder.zip"
+    assert main(["autograder", str(source), str(out)]) == 0
+    names = zipfile.ZipFile(out).namelist()
+    assert {"setup.sh", "run_autograder", "requirements.txt", "exercises/01-sigmoid.ipynb",
+            "bpkit-src/pyproject.toml", "bpkit-src/bpkit/grading/sandbox.py"} <= set(names)
+    requirements = zipfile.ZipFile(out).read("requirements.txt").decode()
+    assert re.search(r"^nbval==\d", requirements, re.M) and "bubblewrap" in \
+        zipfile.ZipFile(out).read("setup.sh").decode()
+
+    def run(answers):
+        root = tmp_path / f"root-{len(answers)}"
+        zipfile.ZipFile(out).extractall(root / "source")
+        handout = tmp_path / "handout"
+        if not handout.exists():
+            release(source, handout)
+        nb = nbformat.read(handout / "01-sigmoid.ipynb", as_version=4)
+        for cell in nb.cells:
+            if grade_id(cell) in answers:
+                cell.source = answers[grade_id(cell)]
+        write(root / "submission" / "01-sigmoid.ipynb", nb)
+        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "BPKIT_PYTHON": sys.executable}
+        subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True,
+                       timeout=300)
+        return json.loads((root / "results" / "results.json").read_text())
+
+    right = run(RIGHT)
+    tests = {t["name"]: t for t in right["tests"]}
+    assert tests["01-sigmoid.ipynb: sigmoid"]["score"] == 1 == tests[
+        "01-sigmoid.ipynb: sigmoid_prime"]["max_score"]
+    assert tests["02-quadratic-cost.ipynb: quadratic_cost"]["output"] == "not submitted"
+    assert right["score"] == 2 and "hidden cases drawn with seed" in right["output"]
+    wrong = run({"sigmoid": RIGHT["sigmoid"],
+                 "sigmoid_prime": "def sigmoid_prime(z):\n    return sigmoid(z) * (1 - z)\n"})
+    lost = {t["name"]: t for t in wrong["tests"]}["01-sigmoid.ipynb: sigmoid_prime"]
+    assert wrong["score"] == 1 and lost["score"] == 0
+    assert lost["output"].startswith("check failed: sigmoid_prime: 6 of 6 cases fail")
+    assert "FAIL z = 0, a number: z = 0" in lost["output"] and "expected 0.25" in lost["output"]
