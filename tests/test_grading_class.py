@@ -181,3 +181,34 @@ def test_the_gradescope_autograder_grades_a_submission(tmp_path):
     assert wrong["score"] == 1 and lost["score"] == 0
     assert lost["output"].startswith("check failed: sigmoid_prime: 6 of 6 cases fail")
     assert "FAIL z = 0, a number: z = 0" in lost["output"] and "expected 0.25" in lost["output"]
+
+
+def test_partial_credit_where_the_teacher_asks_for_it(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    nb = nbformat.read(EXERCISES / "01-sigmoid.ipynb", as_version=4)
+    for cell in nb.cells:
+        if grade_id(cell) == "check_sigmoid":
+            cell.metadata["bpkit"] = {"partial_credit": True}
+    nbformat.write(nb, source / "01-sigmoid.ipynb")
+    handout = tmp_path / "handout"
+    release(source, handout)
+    overflow = ("def sigmoid(z):\n    z = np.asarray(z, dtype=float)\n"
+                "    return np.where(np.abs(z) > 100, np.nan, 1 / (1 + np.exp(-z)))\n")
+    root = tmp_path / "submitted"
+    for student, sigmoid in (("ann", overflow), ("bob", SUBTLY_WRONG), ("cho", RIGHT["sigmoid"])):
+        copy = nbformat.read(handout / "01-sigmoid.ipynb", as_version=4)
+        for cell in copy.cells:
+            if grade_id(cell) == "sigmoid":
+                cell.source = sigmoid
+            if grade_id(cell) == "sigmoid_prime":     # graded with bpkit's sigmoid standing in
+                cell.source = "def sigmoid_prime(z):\n    return sigmoid(z) * (1 - sigmoid(z))\n"
+        write(root / student / "01-sigmoid.ipynb", copy)
+    seed = next(s for s in range(20) if grade([root / "bob"], source=source, seed=s,
+                                              jobs=1)[0].points < 2)
+    ann, bob, cho = grade([root], source=source, seed=seed, jobs=2)
+    points = {r.student: {x.name: x.points for x in r.exercises} for r in (ann, bob, cho)}
+    assert points["ann"] == {"sigmoid": round(5 / 7, 4), "sigmoid_prime": 1.0}   # 5 of 6 visible
+    assert points["bob"]["sigmoid"] == round(6 / 7, 4)          # every visible case, no grading case
+    assert points["cho"] == {"sigmoid": 1.0, "sigmoid_prime": 1.0}
+    assert "partial credit: 71% of the case groups pass" in ann.exercises[0].reason

@@ -17,6 +17,7 @@ with the results: the same files and the same seed give the same grades. A file
 that cannot be read or graded costs its own rows, never the run.
 """
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -26,7 +27,7 @@ import nbformat
 from ..notebooks import find_notebooks
 from . import sandbox
 from .nbval_run import GradingError, run_nbval
-from .notebook import code_cell_numbers, exercises, is_check
+from .notebook import code_cell_numbers, exercises, grade_id, is_check, nbgrader
 from .release import read_manifest
 from .scores import ExerciseScore, NotebookGrade, display_path, format_table, write_csv
 from .splice import NotANotebook, read_submission, splice
@@ -160,6 +161,11 @@ class _Teacher:
             raise UsageError(f"the exercise notebook {path} cannot be read "
                              f"({type(exc).__name__}: {str(exc)[:200]})") from None
         self.numbers = code_cell_numbers(self.nb)
+        checks = [c for c in self.nb.cells if is_check(c) and grade_id(c)]
+        self.points = {grade_id(c): float(nbgrader(c).get("points", 0) or 0) for c in checks}
+        # Partial credit is the teacher's choice, per check cell: metadata.bpkit.partial_credit.
+        self.partial = {grade_id(c) for c in checks
+                        if (c.metadata.get("bpkit") or {}).get("partial_credit") is True}
         if any(is_check(c) and c.get("execution_count") is None for c in self.nb.cells):
             # nbval never compares a cell stored unrun: every answer would pass.
             raise UsageError(f"{path} has check cells without stored outputs: execute it first "
@@ -258,19 +264,49 @@ class _Attempt:
 
 
 def _verdict(ex, teacher, cells):
-    """Full points if every check cell of ``ex`` passed under nbval, else 0 and why."""
+    """Full points if every check cell of ``ex`` passed under nbval, else 0 and why; or,
+    for check cells the teacher marked for partial credit, their share of cases passed."""
     # As in nbgrader, only the checks count; an error in the answer cell is a remark, or,
     # when a check fails, the first thing to say (a MemoryError, not the NameError after it).
     raised = [cells.get(teacher.numbers.get(gid)) for gid in ex.answers]
     notes = [f"answer cell raised {_why(o.text)}" for o in raised if o and o.outcome != "passed"]
+    points, reasons, details, all_or_nothing = 0.0, [], [], False
     for gid in ex.checks:
         outcome = cells.get(teacher.numbers.get(gid))
         if outcome is None:
             return ExerciseScore(ex.name, 0.0, ex.points, "check cell did not run")
-        if outcome.outcome != "passed":
-            return ExerciseScore(ex.name, 0.0, ex.points,
-                                 "; ".join(notes[:1] + [_why(outcome.text)]), outcome.stdout)
-    return ExerciseScore(ex.name, ex.points, ex.points, "; ".join(notes))
+        if outcome.outcome == "passed":
+            points += teacher.points[gid]
+            continue
+        reasons.append(_why(outcome.text))
+        details.append(outcome.stdout)
+        if gid in teacher.partial:
+            share = partial_share(outcome.stdout)
+            points += teacher.points[gid] * share
+            reasons[-1] += f" (partial credit: {share:.0%} of the case groups pass)"
+        else:
+            all_or_nothing = True
+    if all_or_nothing:          # unless every failing check gives partial credit
+        points = 0.0
+    return ExerciseScore(ex.name, round(points, 4), ex.points,
+                         "; ".join((notes[:1] if reasons else notes) + reasons),
+                         "\n".join(d for d in details if d))
+
+
+def partial_share(stdout):
+    """The share of case groups a failing check passed, read from the lines it printed:
+    each visible case is a group, and the grading cases together are one more. A check
+    that failed visibly never ran the grading cases; one that says only that it fails on
+    them passed every visible case."""
+    head = re.match(r"\S+: (\d+)/(\d+) cases pass", stdout or "")
+    if head:
+        passed, total = int(head[1]), int(head[2])
+        return passed / (total + 1) if 0 <= passed <= total else 0.0
+    visible = re.search(r"\S+: (\d+)/\1 cases pass \[", stdout or "")
+    if visible and "fails on the extra cases used in grading" in stdout:
+        total = int(visible[1])
+        return total / (total + 1)
+    return 0.0
 
 
 def _stopped(outcome, timeout):
