@@ -5,6 +5,9 @@ and no request to another host, math is typeset by the site's own MathJax,
 figures load, kernel-free sliders change their figure, search works.
 (b) JupyterLab on 127.0.0.1: a chapter is run top to bottom, its slider is
 moved with the keyboard, and the figure changes.
+(c) The built book is the student edition: no line of a teacher's solution anywhere
+in the site (pages, downloads, ``_sources``), no solution-only word in its search
+index; the exercise pages are the students' copies with their check cells.
 
 The book is built from the notebooks' stored outputs (execution off): the same
 test run checks with nbval that those outputs are what the notebooks produce.
@@ -12,6 +15,7 @@ Screenshots of failures go to ``tests/_artifacts/``.
 """
 import contextlib
 import functools
+import html as htmllib
 import http.server
 import json
 import os
@@ -198,6 +202,141 @@ def test_search_finds_backpropagation(browser, site):
         page.wait_for_selector("#search-results li", timeout=20000)
         assert len(page.query_selector_all("#search-results li")) >= 1
     page.close()
+
+
+# ---------------------------------------------------------------- the student edition
+
+SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+EXERCISES = ROOT / "book" / "exercises"
+
+
+def joined(text):
+    """Notebook files store a text as one string or as a list of lines."""
+    return "".join(text) if isinstance(text, list) else text
+
+
+def cell_text(cell):
+    return joined(cell.get("source", ""))
+
+
+def split_solutions(nb):
+    """(solution lines, every other line of the notebook, outputs included) of a teacher's
+    notebook. A solution is what sits between the markers, or a whole answer cell without
+    them (the release replaces it entirely)."""
+    solution, rest = [], []
+    for cell in nb["cells"]:
+        text = cell_text(cell)
+        whole = cell.get("metadata", {}).get("nbgrader", {}).get("solution") \
+            and SOLUTION_BEGIN not in text
+        inside = False
+        for line in text.splitlines():
+            if SOLUTION_BEGIN in line or SOLUTION_END in line:
+                inside = SOLUTION_BEGIN in line
+            else:
+                (solution if inside or whole else rest).append(line.strip())
+        rest += [joined(o.get("text", "")) for o in cell.get("outputs", [])]
+    return solution, rest
+
+
+def book_text():
+    """The source of every chapter and page, and of the exercises what students are given:
+    a solution line that is also here (a chapter shows the same loop) gives nothing away."""
+    pages = [p for folder in (ROOT / "book", EXERCISES) for p in sorted(folder.iterdir())]
+    texts = [p.read_text(encoding="utf-8") for p in pages if p.suffix == ".md"]
+    for path in (p for p in pages if p.suffix == ".ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        texts += split_solutions(nb)[1] if path.parent == EXERCISES else map(cell_text, nb["cells"])
+    return "\n".join(texts)
+
+
+def teacher_solution_lines():
+    """The non-trivial lines of the teacher's solutions: those no page has reason to show."""
+    given = book_text()
+    lines = {line for path in EXERCISES.glob("*.ipynb")
+             for line in split_solutions(json.loads(path.read_text(encoding="utf-8")))[0]}
+    return sorted(line for line in lines if len(line) >= 6 and line not in given)
+
+
+def readable_views(path):
+    """The file's text as stored, and as a reader sees it (a page without its tags, a
+    notebook's cells unescaped); nothing for images and fonts."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return []
+    if path.suffix == ".html":
+        return [raw, htmllib.unescape(re.sub(r"<[^>]+>", "", raw))]
+    if path.suffix == ".ipynb":
+        cells = json.loads(raw)["cells"]
+        return [raw] + [cell_text(c) for c in cells] + [
+            joined(o.get("text", "")) for c in cells for o in c.get("outputs", [])]
+    return [raw]
+
+
+def test_site_holds_no_teacher_solution(site):
+    _, html = site
+    lines = teacher_solution_lines()
+    assert len(lines) > 20, lines   # the exercises' answers, not a handful of leftovers
+    found = {}
+    for path in sorted(p for p in html.rglob("*") if p.is_file()):
+        for view in readable_views(path):
+            for line in lines:
+                if line in view:
+                    found.setdefault(line, set()).add(str(path.relative_to(html)))
+    assert not found, "solution lines in the built site:\n" + "\n".join(
+        f"  {line!r}: {sorted(paths)}" for line, paths in found.items())
+
+
+def pages_with_term(index, term):
+    """Numbers of the pages Sphinx's search index lists for ``term`` (one, or a list)."""
+    pages = index["terms"].get(term, [])
+    return pages if isinstance(pages, list) else [pages]
+
+
+def test_search_index_holds_no_word_only_a_solution_has(site):
+    from sphinx.search.en import SearchEnglish
+    _, html = site
+    lang = SearchEnglish({})
+
+    def keys(text):   # the index stores a word stemmed, or as it is when the stem is too short
+        return {k for w in lang.split(text) for k in (lang.stem(w).lower(), w.lower())}
+
+    raw = (html / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(raw[raw.index("(") + 1:raw.rindex(")")])
+    for path in sorted(EXERCISES.glob("*.ipynb")):
+        docname = f"book/exercises/{path.stem}"
+        page = (html / f"{docname}.html").read_text(encoding="utf-8")
+        without_code = re.sub(r"<pre.*?</pre>", "", page, flags=re.S)
+        prose = htmllib.unescape(re.sub(r"<[^>]+>", " ", without_code))
+        solution, rest = split_solutions(json.loads(path.read_text(encoding="utf-8")))
+        only_solution = keys("\n".join(solution)) - keys("\n".join(rest)) - keys(prose)
+        doc = index["docnames"].index(docname)
+        indexed = {k for k in only_solution if doc in pages_with_term(index, k)}
+        assert not indexed, f"{docname}: the search index has its solution's words {sorted(indexed)}"
+
+
+def test_exercise_pages_are_the_students_copies(site):
+    import nbformat
+    from bpkit.grading.notebook import is_check, source
+    from bpkit.grading.release import student_copy
+    _, html = site
+    for path in sorted(EXERCISES.glob("*.ipynb")):
+        teacher = nbformat.read(path, as_version=4)
+        download = html / "_sources" / "book" / "exercises" / path.name
+        # the page's download is exactly what `bpkit release` hands out
+        assert nbformat.read(download, as_version=4) == student_copy(teacher, path.name), path.name
+        page = (html / "book" / "exercises" / f"{path.stem}.html").read_text(encoding="utf-8")
+        text = htmllib.unescape(re.sub(r"<[^>]+>", "", page))
+        assert "# YOUR CODE HERE" in text and "raise NotImplementedError()" in text, path.name
+        checks = [c for c in teacher.cells if is_check(c)]
+        assert checks, path.name
+        for check in checks:   # the check cell, and the line a passing answer prints
+            assert source(check).strip() in text, (path.name, source(check))
+            printed = "".join(o.get("text", "") for o in check.outputs).strip()
+            assert printed and printed in text, (path.name, printed)
+        # launch buttons would open the teacher's notebook from the repository
+        links = page.replace(f"_sources/book/exercises/{path.name}", "")
+        assert f"exercises/{path.name}" not in links, path.name
 
 
 # ---------------------------------------------------------------- JupyterLab
