@@ -44,3 +44,18 @@ def test_every_notebook_is_stored_executed():
         unrun = [i for i, c in enumerate(cells)
                  if c["cell_type"] == "code" and c["source"] and c.get("execution_count") is None]
         assert not unrun, f"{nb.name}: code cells {unrun} were never executed (run `bpkit execute`)"
+
+
+def config_lines(name, *differ):
+    """The settings of a config file, comments dropped, but for the keys in ``differ``."""
+    lines = [line.split(" #")[0].rstrip() for line in (ROOT / name).read_text().splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    return [line for line in lines if line.strip().split(":")[0] not in differ]
+
+
+def test_teacher_edition_config_is_the_book_config_but_for_the_edition():
+    # a setting added to one config and not the other would make the editions differ
+    differ = ("title", "book_edition")
+    assert config_lines("_config_teacher.yml", *differ) == config_lines("_config.yml", *differ)
+    assert "book_edition: teacher" in (ROOT / "_config_teacher.yml").read_text()
+    assert "book_edition: student" in (ROOT / "_config.yml").read_text()
