@@ -88,7 +88,9 @@ class NumpyEngine:
             if record:
                 costs.append(self.cost_of(Y))
             self.update(Y)
+            self.forwarded = None
             return costs
+        self.forwarded = None
         for X_batch, Y_batch in self.batches(X, Y, order, batch_size):
             self.forward(X_batch)
             if record:
@@ -153,7 +155,6 @@ class NumpyEngine:
         Backpropagates through the last ``forward`` call, whose batch had targets Y ``(m, n_L)``;
         η is the optimizer's ``learning_rate``.
         """
-        self.forwarded = None
         a = self.columns
         m = Y.shape[0]
         deltas, scratch = self._arrays(self.backward_buffers, m, 2)
