@@ -137,6 +137,18 @@ HOSTILE = [
      "    update_mini_batch._batches.clear()\n", "`._batches` is not allowed"),
     ("m = np.linalg\n", "used as a value"),
     ("x = np.lib.npyio\n", "used as a value"),
+    # a match statement's class patterns read attributes by name, without an ast.Attribute
+    ("vz = np.vectorize(abs)\nrx = None\nmatch vz:\n    case np.vectorize(__reduce_ex__=rx):\n"
+     "        pass\nO = rx(1)[1][1]\n", "`match` statements are not allowed in answers"),
+    ("def backprop(net, X, Y):\n    match backprop:\n        case object(__globals__=g):\n"
+     "            return g\n", "`match` statements are not allowed"),
+    # rebinding what the rest of the notebook relies on
+    ("np = 5\n", "`np` is the notebook's numpy; rebinding it is not allowed"),
+    ("def print(*args):\n    pass\n", "rebinding the built-in `print`"),
+    ("len = sum\n", "rebinding the built-in `len`"),
+    # a cell too long to be worth reading (it would cost the grader minutes, outside any limit)
+    ("def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n" + "a = 1\n" * 100_000,
+     "the cell is longer than 20,000 characters"),
 ]
 
 

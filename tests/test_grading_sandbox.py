@@ -127,7 +127,10 @@ def test_student_code_sees_a_read_only_system_and_none_of_the_teachers_files(tmp
         "open('/tmp/scratch.txt', 'w').write('mine')\nprint(open('/tmp/scratch.txt').read())",
         "print([line.split()[1:3] for line in open('/proc/self/status') if line.startswith('Cap')])",
     ])
-    assert out[0] == "65534 65534 /tmp /tmp"
+    uid, gid, cwd, home = out[0].split()
+    assert int(uid) == int(gid) and (int(uid) in sandbox.KERNEL_UIDS if os.geteuid() == 0
+                                     else int(uid) == 65534)
+    assert cwd == home == "/tmp"
     assert out[1] == "False False False False"
     assert "book" not in out[2] and "tests" not in out[2] and "bpkit" in out[2]
     assert "wrote" not in out[3] and out[3].count("Error") == 3, out[3]
@@ -158,6 +161,22 @@ def test_nothing_the_student_starts_outlives_the_kernel():
     assert out[0] == "True"
     time.sleep(1)
     assert processes_with(marker) == []
+
+
+def test_one_kernel_using_up_its_processes_leaves_the_others_theirs():
+    hog = ["import os, time\nn = 0\ntry:\n    while n < 200:\n        if os.fork() == 0:\n"
+           "            time.sleep(20)\n            os._exit(0)\n        n += 1\n"
+           "except OSError:\n    pass\nprint('forked', n)\ntime.sleep(8)"]
+    held = {}
+    thread = threading.Thread(target=lambda: held.update(out=run_in_sandbox(
+        hog, limits={"processes": 48})))
+    thread.start()
+    time.sleep(4)          # the hog has used up its 48 processes by now, and holds them
+    try:
+        assert run_in_sandbox(["print(sum(range(10)))"], limits={"processes": 48}) == ["45"]
+    finally:
+        thread.join()
+    assert held["out"][0].startswith("forked") and int(held["out"][0].split()[1]) < 48
 
 
 def test_memory_is_limited_and_reported():
@@ -220,8 +239,9 @@ def test_a_dead_kernel_is_reported_at_once(tmp_path):
 
 
 def test_the_grader_runs_every_kernel_in_the_sandbox(tmp_path):
-    source = teacher_folder(tmp_path, f"import os\nprint(os.getuid(), "
-                                      f"os.path.exists({str(tmp_path)!r}))", "65534 False\n")
+    source = teacher_folder(tmp_path, f"import os\nprint(os.getuid() in (65534, *range("
+                                      f"200_000, 1_200_000)), os.path.exists({str(tmp_path)!r}))",
+                            "True False\n")
     path = hand_in(tmp_path, source, "def f():\n    return 2\n")
     [result] = grade([path], source=source, timeout=20, jobs=1)
     assert result.points == 1, result.exercises
@@ -368,6 +388,13 @@ ATTACKS = {
         f"text = np.fromfile('{EXERCISES / '06-backprop.ipynb'}', dtype=np.uint8)\n"),
     "load with pickles": (f"x = np.load('{OUTSIDE}.npy', allow_pickle=True)\n"),
     "ctypes through numpy": "lib = np.ctypeslib.load_library('libc', '/lib')\n",
+    "a match pattern reads __globals__": (
+        "R = {}\ndef backprop(net, X, Y):\n    return R['f'](net, X, Y)\n"
+        "vz = np.vectorize(abs)\nrx = g = None\nmatch vz:\n"
+        "    case np.vectorize(__reduce_ex__=rx):\n        pass\nO = rx(1)[1][1]\n"
+        "def helper():\n    pass\nmatch helper:\n    case O(__globals__=g):\n        pass\n"
+        "g['__builtins__']['exec']('import bpkit\\nR[\"f\"] = bpkit.backprop', g)\n"),
+    "a cell too long to read": "def backprop(net, X, Y):\n    pass\n" + "a = 1\n" * 1_000_000,
 }
 
 
@@ -435,11 +462,17 @@ def test_check_cells_are_compared_with_the_released_copy(tmp_path, capsys):
 
 def test_a_flood_of_output_is_cut_and_the_answer_still_graded(tmp_path):
     from bpkit.grading import _pytest_plugin
-    flood = "for _ in range(20):\n    print('x' * 1_000_000)\n\n" + RIGHT_SIGMOID["sigmoid"]
-    path = tmp_path / "submitted" / "ann" / "01-sigmoid.ipynb"
-    path.parent.mkdir(parents=True)
-    nbformat.write(released(tmp_path, "01-sigmoid.ipynb", {**RIGHT_SIGMOID, "sigmoid": flood}),
-                   path)
-    [result] = grade([path], source=EXERCISES, timeout=60, jobs=1, seed=1)
-    assert result.points == 2, result.exercises
-    assert 20 * 1_000_000 > 5 * _pytest_plugin.MAX_OUTPUT
+    printed = "for _ in range(10):\n    print('x' * 1_000_000)\n\n" + RIGHT_SIGMOID["sigmoid"]
+    shown = RIGHT_SIGMOID["sigmoid"] + "\n'x' * 300_000_000\n"     # one 300 MB result
+    paths = []
+    for student, sigmoid in (("ann", printed), ("bob", shown)):
+        paths.append(tmp_path / "submitted" / student / "01-sigmoid.ipynb")
+        paths[-1].parent.mkdir(parents=True)
+        nbformat.write(released(tmp_path, "01-sigmoid.ipynb",
+                                {**RIGHT_SIGMOID, "sigmoid": sigmoid}), paths[-1])
+    started = time.monotonic()
+    ann, bob = grade(paths, source=EXERCISES, timeout=60, jobs=2, seed=1)
+    assert time.monotonic() - started < 60
+    assert ann.points == 2, ann.exercises
+    assert 10 * 1_000_000 > 4 * _pytest_plugin.MAX_OUTPUT
+    assert bob.points == 1 and "larger than the grader reads" in bob.exercises[0].reason

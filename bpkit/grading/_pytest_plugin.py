@@ -17,8 +17,8 @@ from queue import Empty
 
 #: Seconds between checks that the kernel is still alive while a cell runs.
 POLL = 0.25
-#: Characters of printed output kept per cell: a student's flood of output must not fill
-#: the grader's memory (nbval keeps every output of a cell to compare it).
+#: Characters of output (printed, displayed, or an error's) kept per cell: a student's flood
+#: of output must not fill the grader's memory (nbval keeps every output of every cell).
 MAX_OUTPUT = 2_000_000
 
 
@@ -58,23 +58,44 @@ def pytest_configure(config):
                     raise KernelDied(_death(self.km)) from None
 
     def get_message_capped(self, stream, timeout=None):
-        """nbval's ``get_message``, with printed output cut after ``MAX_OUTPUT`` per cell."""
+        """nbval's ``get_message``, with each cell's outputs cut after ``MAX_OUTPUT``."""
         msg = get_message(self, stream, timeout=timeout)
-        if stream == "iopub" and msg.get("msg_type") == "stream":
+        if stream == "iopub":
+            budgets = self._bpkit_output = getattr(self, "_bpkit_output", {})
             parent = msg["parent_header"].get("msg_id")
-            seen = self._bpkit_output = getattr(self, "_bpkit_output", {})
-            used = seen.get(parent, 0)
-            text = msg["content"].get("text", "")
-            if used + len(text) > MAX_OUTPUT:
-                msg["content"]["text"] = text[:max(0, MAX_OUTPUT - used)]
-                if used <= MAX_OUTPUT:
-                    msg["content"]["text"] += "\n[output cut here: more than 2,000,000 characters]\n"
-            seen[parent] = used + len(text)
+            budgets[parent] = cap_output(msg, budgets.get(parent, MAX_OUTPUT))
         return msg
 
     running.__init__, running.await_reply = __init__, await_reply_or_death
     running.get_message = get_message_capped
     running._bpkit_patched = True
+
+
+def cap_output(msg, budget):
+    """Cut the text of an output message (printed text, a displayed value, an error) to
+    what is left of its cell's ``budget`` of characters; return what is left after it."""
+    content, cut = msg.get("content", {}), False
+    fields = []
+    if msg.get("msg_type") == "stream":
+        fields = [(content, "text")]
+    elif msg.get("msg_type") in ("display_data", "execute_result", "update_display_data"):
+        data = content.get("data") or {}
+        fields = [(data, key) for key in list(data)]
+    elif msg.get("msg_type") == "error":
+        fields = [(content, "evalue")]
+        traceback = content.get("traceback") or []
+        content["traceback"] = [line[:2000] for line in traceback[:50]]
+    for holder, key in fields:
+        text = holder.get(key)
+        if not isinstance(text, str):
+            holder[key] = str(text)[:1000] if budget > 0 else ""
+            continue
+        if len(text) > budget:
+            holder[key], cut = text[:max(budget, 0)], True
+        budget -= len(text)
+    if cut and msg.get("msg_type") == "stream":
+        content["text"] += f"\n[output cut here: a cell keeps {MAX_OUTPUT:,} characters]\n"
+    return budget
 
 
 def _death(km):

@@ -314,6 +314,9 @@ def _stopped(outcome, timeout):
     if outcome.died:
         line = next((l for l in outcome.text.splitlines() if "the kernel died" in l), "")
         return line[line.index("the kernel died"):].strip()[:200]
+    if "exceeded waiting for output" in outcome.text:
+        return ("its output never arrived: larger than the grader reads (32 MB in one "
+                "message), or the kernel stopped answering")
     return f"time limit of {timeout:g} s per cell exceeded"
 
 

@@ -192,8 +192,32 @@ class Namespace:
                 self.given.add(name)
 
 
+#: An answer cell longer than this is refused unread: reading it would cost the grader more
+#: than any answer needs (the longest solution in the book is about 1,000 characters).
+MAX_ANSWER = 20_000
+
+#: The syntax an answer may use, as ``ast`` node types. An allow-list, so that syntax Python
+#: adds later (or syntax that reads attributes without an ``ast.Attribute``, such as a
+#: ``match`` statement's class patterns) is refused until someone has looked at it.
+ALLOWED_SYNTAX = frozenset(getattr(ast, name) for name in """
+    Module Expr FunctionDef Lambda arguments arg Return Assign AugAssign AnnAssign For While If
+    With withitem Raise Try ExceptHandler Assert Import ImportFrom alias Pass Break Continue
+    Delete Nonlocal BoolOp BinOp UnaryOp IfExp Dict Set List Tuple ListComp SetComp DictComp
+    GeneratorExp comprehension Yield YieldFrom Compare Call keyword FormattedValue JoinedStr
+    Constant Attribute Subscript Slice Starred Name NamedExpr Load Store Del
+    And Or Add Sub Mult MatMult Div Mod Pow LShift RShift BitOr BitXor BitAnd FloorDiv
+    Invert Not UAdd USub Eq NotEq Lt LtE Gt GtE Is IsNot In NotIn
+    Global ClassDef AsyncFunctionDef Await AsyncFor AsyncWith
+""".split())
+SYNTAX_NAMES = {"Match": "`match` statements", "TryStar": "`except*`",
+                "TypeAlias": "`type` statements"}
+
+
 def problems(source, namespace, limit=3):
     """Why the answer cell ``source`` is refused: a list of short reasons (empty if allowed)."""
+    if len(source) > MAX_ANSWER:
+        return [f"line 1: the cell is longer than {MAX_ANSWER:,} characters; answers are short "
+                "functions"]
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -245,6 +269,13 @@ class _Screen(ast.NodeVisitor):
             for child in ast.iter_child_nodes(node):
                 child.parent = node
             self.bound |= _bindings(node)
+            if type(node) not in ALLOWED_SYNTAX and not getattr(node, "refused", False):
+                name = type(node).__name__
+                self.refuse(node, f"{SYNTAX_NAMES[name]} are not allowed in answers"
+                            if name in SYNTAX_NAMES else
+                            f"this syntax ({name}) is not allowed in answers")
+                for inner in ast.walk(node):        # one reason for the whole statement
+                    inner.refused = True
         for name, module in top_level_bindings(tree):
             if module is not None and _allowed_module(module):
                 self.modules[name] = module.__name__
@@ -263,8 +294,20 @@ class _Screen(ast.NodeVisitor):
         elif name in DENIED_BUILTINS or name in IPYTHON_NAMES or re.fullmatch(r"_i?\d+", name):
             self.refuse(node, f"`{name}` is not allowed in answers")
 
+    def bind_rule(self, node, name):
+        """Names an answer may not rebind: the notebook's modules anywhere (``np = …``), and
+        the built-ins at the top level, where the change would reach the rest of the notebook."""
+        if name in self.modules and not isinstance(node, (ast.Import, ast.ImportFrom)):
+            self.refuse(node, f"`{name}` is the notebook's {self.modules[name]}; rebinding it "
+                              "is not allowed")
+        elif name in SAFE_BUILTINS and _at_top_level(node):
+            self.refuse(node, f"rebinding the built-in `{name}` at the top of the cell would "
+                              "change it for the rest of the notebook; choose another name")
+
     def visit_Name(self, node):
         self.name_rule(node, node.id)
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.bind_rule(node, node.id)
         if isinstance(node.ctx, ast.Load) and node.id not in self.quiet:
             if node.id in self.modules and not _is_attribute_base(node):
                 self.refuse(node, f"the module `{node.id}` is used as a value; use its functions")
@@ -362,10 +405,13 @@ class _Screen(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node):
         self.name_rule(node, node.name)
+        self.bind_rule(node, node.name)
         self.generic_visit(node)
 
     def visit_arg(self, node):
         self.name_rule(node, node.arg)
+        if node.arg in self.modules:
+            self.bind_rule(node, node.arg)
 
     def visit_keyword(self, node):
         if node.arg:
@@ -391,6 +437,17 @@ class _Screen(ast.NodeVisitor):
     visit_ClassDef = _not_allowed("classes")
     visit_AsyncFunctionDef = visit_Await = _not_allowed("async functions")
     visit_AsyncFor = visit_AsyncWith = _not_allowed("async functions")
+
+
+def _at_top_level(node):
+    """True if ``node`` binds in the cell's (the notebook's) namespace, not a function's."""
+    parent = getattr(node, "parent", None)
+    while parent is not None:
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                               ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return False
+        parent = getattr(parent, "parent", None)
+    return True
 
 
 def _bindings(node):

@@ -16,9 +16,9 @@ Debian package ``bubblewrap``) in new mount, PID, network, IPC and UTS namespace
   folder and every home directory do not exist in there;
 - **a private scratch folder**: ``/tmp`` (also the working folder and ``HOME``) is
   a size-limited tmpfs that vanishes with the sandbox;
-- **an unprivileged user**: run as root, bwrap drops to uid/gid 65534 (``setpriv``,
-  no capabilities, ``no_new_privs``); run as an ordinary user, a user namespace
-  maps the teacher's uid to 65534 with no capabilities;
+- **an unprivileged user**: run as root, bwrap drops to a uid/gid of the kernel's own,
+  unused by any account (``setpriv``, no capabilities, ``no_new_privs``); run as an
+  ordinary user, a user namespace maps the teacher's uid to 65534 with no capabilities;
 - **limits** (``prlimit``): address space (memory), processes, open files, file size;
 - **nothing left running**: the kernel is PID 1's child in its own PID namespace
   and bwrap runs with ``--die-with-parent``; when the kernel ends, or the grader
@@ -32,6 +32,7 @@ the grader's pytest plugin (``_pytest_report``) hands it to nbval.
 """
 import json
 import os
+import secrets
 import shutil
 import site
 import subprocess
@@ -41,12 +42,20 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import KernelManager
 
-#: The sandbox user: ``nobody`` on Debian and Ubuntu.
+#: The sandbox user as the kernel sees it: ``nobody`` on Debian and Ubuntu.
 SANDBOX_UID = SANDBOX_GID = 65534
+#: Run as root, each kernel gets a uid (and gid) of its own from this range, unused by any
+#: account: the process limit counts a uid's processes machine-wide, so a shared uid would
+#: let one student's fork bomb use up every other kernel's share.
+KERNEL_UIDS = range(200_000, 1_200_000)
 #: The sandbox's scratch folder, working folder and home.
 SCRATCH = "/tmp"
+#: Bytes of the largest message the grader reads from a kernel (an exercise's outputs are
+#: kilobytes; anything larger is dropped by ZeroMQ before it is read).
+MAX_MESSAGE = 32 * 2**20
 #: Environment variable through which the grader's pytest receives the sandbox settings.
 SETTINGS = "BPKIT_SANDBOX"
 #: /etc files a Python kernel reads (user names, time zone, the dynamic linker's cache).
@@ -98,13 +107,14 @@ def check_available():
     return tools
 
 
-def wrap(argv, socket_dir, limits, env):
-    """The command that runs ``argv`` in the sandbox, ``socket_dir`` bound read-write."""
+def wrap(argv, socket_dir, limits, env, uid=SANDBOX_UID):
+    """The command that runs ``argv`` in the sandbox, ``socket_dir`` bound read-write;
+    ``uid``: the user it runs as on the machine, when the grader is root."""
     tools = find_tools()
-    return _bwrap_options(tools, socket_dir, limits, env) + list(argv)
+    return _bwrap_options(tools, socket_dir, limits, env, uid) + list(argv)
 
 
-def _bwrap_options(tools, socket_dir, limits, env):
+def _bwrap_options(tools, socket_dir, limits, env, uid=SANDBOX_UID):
     privileged = os.geteuid() == 0
     argv = [tools["bwrap"], "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--hostname", "sandbox"]
@@ -117,14 +127,14 @@ def _bwrap_options(tools, socket_dir, limits, env):
         argv += _parents(Path(socket_dir), made) + ["--bind", str(socket_dir), str(socket_dir)]
     argv += ["--chdir", SCRATCH, "--clearenv"]
     for key, value in {"HOME": SCRATCH, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-                       **env}.items():
+                       "USER": "student", "LOGNAME": "student", **env}.items():
         argv += ["--setenv", key, str(value)]
     if privileged:         # setpriv needs these two to drop to the sandbox user, then clears all
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     argv += ["--", tools["prlimit"], f"--as={limits.memory}", f"--nproc={_nproc(limits)}",
              f"--nofile={limits.open_files}", f"--fsize={limits.file_size}", "--core=0", "--"]
     if privileged:
-        argv += [tools["setpriv"], f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}",
+        argv += [tools["setpriv"], f"--reuid={uid}", f"--regid={uid}",
                  "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
                  "--"]
     return argv
@@ -209,6 +219,8 @@ class SandboxedKernelManager(KernelManager):
         self.sandbox_env = dict(settings.get("env", {}))
         self.socket_dir = Path(settings.get("root") or "/tmp") / f"kernel-{os.getpid()}-{id(self)}"
         self.socket_dir.mkdir(mode=0o700, parents=True)
+        self.uid = KERNEL_UIDS[secrets.randbelow(len(KERNEL_UIDS))] if os.geteuid() == 0 \
+            else SANDBOX_UID
         kwargs.setdefault("transport", "ipc")
         kwargs.setdefault("ip", str(self.socket_dir / "k"))
         kwargs.setdefault("connection_file", str(self.socket_dir / "connection.json"))
@@ -219,13 +231,21 @@ class SandboxedKernelManager(KernelManager):
         """The sandbox user may create its sockets while the kernel starts (0o770), and
         only read afterwards (0o750), so that nothing it writes there outlives a cell."""
         if os.geteuid() == 0:
-            os.chown(self.socket_dir, 0, SANDBOX_GID)
+            os.chown(self.socket_dir, 0, self.uid)
         os.chmod(self.socket_dir, mode if os.geteuid() == 0 else 0o700)
+
+    def client(self, **kwargs):
+        """A client whose sockets drop any message larger than ``MAX_MESSAGE``: one output
+        of hundreds of megabytes is never read into the grader's memory."""
+        context = zmq.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+        kwargs.setdefault("context", context)
+        return super().client(**kwargs)
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
         if os.geteuid() == 0:     # jupyter_client writes it 0600; the sandbox user reads it
-            os.chown(self.connection_file, 0, SANDBOX_GID)
+            os.chown(self.connection_file, 0, self.uid)
             os.chmod(self.connection_file, 0o640)
 
     def format_kernel_cmd(self, extra_arguments=None):
@@ -238,7 +258,7 @@ class SandboxedKernelManager(KernelManager):
                "MPLBACKEND": "agg", "MPLCONFIGDIR": f"{SCRATCH}/.matplotlib",
                "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                **self.sandbox_env}
-        return wrap(kernel, self.socket_dir, self.sandbox_limits, env)
+        return wrap(kernel, self.socket_dir, self.sandbox_limits, env, self.uid)
 
     async def _async_post_start_kernel(self, **kwargs):
         await super()._async_post_start_kernel(**kwargs)

@@ -23,7 +23,7 @@ from .notebook import checksum, code_fingerprint, grade_id, is_answer, is_check,
 
 IGNORE_OUTPUT = "nbval-ignore-output"
 #: A submitted notebook larger than this is not read (an exercise notebook is ~100 KB).
-MAX_BYTES = 50 * 2**20
+MAX_BYTES = 20 * 2**20
 
 
 class NotANotebook(Exception):
