@@ -17,7 +17,8 @@ import pytest
 
 import bpkit
 from bpkit.cli import main
-from bpkit.grading import checks, harness, policy
+from bpkit.grading import checks, policy
+from bpkit.grading.checks import harness
 from bpkit.grading.grade import UsageError, grade
 from bpkit.grading.nbval_run import nbval_command
 from bpkit.grading.notebook import BEGIN, END, exercises, grade_id, is_answer, is_check, source

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import bpkit
-from bpkit.grading import checks, harness
+from bpkit.grading import checks
+from bpkit.grading.checks import harness
 from test_grading_policy import HONEST, SOLUTIONS
 
 #: What each exercise's notebook gives its answers (its setup cells).
@@ -332,7 +333,7 @@ def test_numpy_replaced_before_the_checks_are_imported_does_not_change_the_verdi
         np.random.default_rng = lambda seed=None: None
         import os
         os.environ["BPKIT_GRADING_SEED"] = "7"
-        from bpkit.grading import harness
+        from bpkit.grading.checks import harness
         from bpkit.grading.checks import check_relative_error
         assert harness.grading_rng() is not None
         try:

@@ -15,7 +15,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .harness import GRADING_SEED, SHOW_HIDDEN
+from .checks.harness import GRADING_SEED, SHOW_HIDDEN
 from .sandbox import SETTINGS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

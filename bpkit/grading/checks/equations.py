@@ -3,7 +3,7 @@ from ...backprop import bias_gradient as reference_bias_gradient, \
     hidden_error as reference_hidden_error, output_error as reference_output_error, \
     weight_gradient as reference_weight_gradient
 from ... import activations
-from ..harness import Case, check
+from .harness import Case, check
 from .inputs import pattern, seed_from, size_from, targets
 
 #: What exercises 3 and 4 are given (exercise 1's functions): bpkit's, while they are checked.

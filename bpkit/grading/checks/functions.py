@@ -2,7 +2,7 @@
 import numpy as np
 
 from ... import activations, costs
-from ..harness import Case, check
+from .harness import Case, check
 from .inputs import pattern, targets
 
 

@@ -4,8 +4,8 @@ import numpy as np
 
 from ... import gradcheck
 from ...network import Network
-from ..compare import close, labelled
-from ..harness import Case, check
+from .compare import close, labelled
+from .harness import Case, check
 from .inputs import pattern, targets
 
 

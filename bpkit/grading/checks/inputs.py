@@ -7,7 +7,7 @@ hold everywhere. The extra cases drawn while grading use the grader's generator.
 import numpy as np
 
 from ...network import Network
-from ..compare import close, describe
+from .compare import close, describe
 
 
 def pattern(shape, seed, scale=1.0):

@@ -3,8 +3,8 @@ import numpy as np
 
 from ... import descent
 from ...optimizers import make_optimizer
-from ..compare import labelled
-from ..harness import Case, check
+from .compare import labelled
+from .harness import Case, check
 from .inputs import named, pattern, seed_from, size_from
 
 

@@ -5,8 +5,8 @@ import numpy as np
 from ... import activations, descent
 from ...backprop import backprop as reference_backprop
 from ...network import Network
-from ..compare import close, original
-from ..harness import Case, call, check, grading_rng, hidden_failure, refuse, report, \
+from .compare import close, original
+from .harness import Case, call, check, grading_rng, hidden_failure, refuse, report, \
     standing_in
 from .inputs import named, network_case, pattern, seed_from, size_from
 
