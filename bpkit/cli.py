@@ -45,7 +45,7 @@ def _grade(args):
 
     from .grading.grade import GradingError, UsageError, format_table, grade, write_csv
     from .grading.sandbox import Limits
-    from .grading.scores import read_roster
+    from .grading.scores import plain, read_roster
 
     problem, limits = None, None
     if args.csv and not Path(args.csv).resolve().parent.is_dir():
@@ -78,7 +78,7 @@ def _grade(args):
     print(format_table(results))
     strangers = sorted({r.student for r in results} - set(roster or {})) if roster else []
     if strangers:
-        print(f"not on the roster: {', '.join(strangers)}")
+        print(f"not on the roster: {', '.join(plain(s) for s in strangers)}")
     if args.csv:
         write_csv(results, args.csv)
         print(f"wrote {args.csv}")

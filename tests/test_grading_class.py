@@ -118,8 +118,7 @@ def test_feedback_pages_show_cases_and_hide_grading_inputs(tmp_path):
             if grade_id(cell) in answers:
                 cell.source = answers[grade_id(cell)]
         write(root / student / "01-sigmoid.ipynb", nb)
-    seed = next(s for s in range(20) if grade([root / "bob"], source=EXERCISES, seed=s,
-                                              jobs=1)[0].points == 1)     # one that catches bob
+    seed = 0                 # its grading cases catch bob's bug (asserted below)
     results = grade([root], source=EXERCISES, seed=seed, jobs=2)
     pages = {p.name: p.read_text() for p in write_feedback(results, tmp_path / "fb")}
     assert sorted(pages) == ["ann.html", "bob.html", "cho_co.html"]
@@ -153,34 +152,34 @@ def test_the_gradescope_autograder_grades_a_submission(tmp_path):
     assert re.search(r"^nbval==\d", requirements, re.M) and "bubblewrap" in \
         zipfile.ZipFile(out).read("setup.sh").decode()
 
-    def run(answers):
-        root = tmp_path / f"root-{len(answers)}"
-        zipfile.ZipFile(out).extractall(root / "source")
-        handout = tmp_path / "handout"
-        if not handout.exists():
-            release(source, handout)
-        nb = nbformat.read(handout / "01-sigmoid.ipynb", as_version=4)
+    # One submission: exercise 1 right, exercise 2 wrong, exercise 3 never handed in.
+    root = tmp_path / "root"
+    zipfile.ZipFile(out).extractall(root / "source")
+    release(source, tmp_path / "handout")
+    answers = {**RIGHT, "quadratic_cost": "def quadratic_cost(A, Y):\n"
+                                          "    return np.sum((A - Y) ** 2) / len(A)\n"}
+    for name in ("01-sigmoid.ipynb", "02-quadratic-cost.ipynb"):
+        nb = nbformat.read(tmp_path / "handout" / name, as_version=4)
         for cell in nb.cells:
             if grade_id(cell) in answers:
                 cell.source = answers[grade_id(cell)]
-        write(root / "submission" / "01-sigmoid.ipynb", nb)
-        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "BPKIT_PYTHON": sys.executable}
-        subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True,
-                       timeout=300)
-        return json.loads((root / "results" / "results.json").read_text())
-
-    right = run(RIGHT)
-    tests = {t["name"]: t for t in right["tests"]}
+        write(root / "submission" / name, nb)
+    (root / "source" / "exercises" / "03-output-error.ipynb").write_bytes(
+        (EXERCISES / "03-output-error.ipynb").read_bytes())
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "BPKIT_PYTHON": sys.executable}
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True,
+                   timeout=300)
+    results = json.loads((root / "results" / "results.json").read_text())
+    tests = {t["name"]: t for t in results["tests"]}
     assert tests["01-sigmoid.ipynb: sigmoid"]["score"] == 1 == tests[
-        "01-sigmoid.ipynb: sigmoid_prime"]["max_score"]
-    assert tests["02-quadratic-cost.ipynb: quadratic_cost"]["output"] == "not submitted"
-    assert right["score"] == 2 and "hidden cases drawn with seed" in right["output"]
-    wrong = run({"sigmoid": RIGHT["sigmoid"],
-                 "sigmoid_prime": "def sigmoid_prime(z):\n    return sigmoid(z) * (1 - z)\n"})
-    lost = {t["name"]: t for t in wrong["tests"]}["01-sigmoid.ipynb: sigmoid_prime"]
-    assert wrong["score"] == 1 and lost["score"] == 0
-    assert lost["output"].startswith("check failed: sigmoid_prime: 6 of 6 cases fail")
-    assert "FAIL z = 0, a number: z = 0" in lost["output"] and "expected 0.25" in lost["output"]
+        "01-sigmoid.ipynb: sigmoid_prime"]["score"] == tests["01-sigmoid.ipynb: sigmoid"]["max_score"]
+    lost = tests["02-quadratic-cost.ipynb: quadratic_cost"]
+    assert lost["score"] == 0 and lost["max_score"] == 1
+    assert lost["output"].startswith("check failed: quadratic_cost: ")
+    assert "expected" in lost["output"] and "got" in lost["output"]
+    assert tests["03-output-error.ipynb: output_error"]["output"] == "not submitted"
+    assert results["score"] == 2 + tests["02-quadratic-cost.ipynb: quadratic_cost_gradient"]["score"]
+    assert "hidden cases drawn with seed" in results["output"]
 
 
 def test_partial_credit_where_the_teacher_asks_for_it(tmp_path):
@@ -204,11 +203,29 @@ def test_partial_credit_where_the_teacher_asks_for_it(tmp_path):
             if grade_id(cell) == "sigmoid_prime":     # graded with bpkit's sigmoid standing in
                 cell.source = "def sigmoid_prime(z):\n    return sigmoid(z) * (1 - sigmoid(z))\n"
         write(root / student / "01-sigmoid.ipynb", copy)
-    seed = next(s for s in range(20) if grade([root / "bob"], source=source, seed=s,
-                                              jobs=1)[0].points < 2)
-    ann, bob, cho = grade([root], source=source, seed=seed, jobs=2)
+    ann, bob, cho = grade([root], source=source, seed=0, jobs=2)   # seed 0 catches bob
     points = {r.student: {x.name: x.points for x in r.exercises} for r in (ann, bob, cho)}
     assert points["ann"] == {"sigmoid": round(5 / 7, 4), "sigmoid_prime": 1.0}   # 5 of 6 visible
     assert points["bob"]["sigmoid"] == round(6 / 7, 4)          # every visible case, no grading case
     assert points["cho"] == {"sigmoid": 1.0, "sigmoid_prime": 1.0}
     assert "partial credit: 71% of the case groups pass" in ann.exercises[0].reason
+
+
+def test_student_text_cannot_forge_rows_or_formulas(tmp_path, capsys):
+    handout = tmp_path / "handout"
+    release(EXERCISES, handout)
+    nb = nbformat.read(handout / "01-sigmoid.ipynb", as_version=4)
+    for cell in nb.cells:
+        if grade_id(cell) == "sigmoid":
+            cell.source = ("def sigmoid(z):\n    return z\n\n"
+                           "raise ValueError('x' + chr(27) + ']0;TITLE' + chr(7))\n")
+    root = tmp_path / "submitted"
+    write(root / '=HYPERLINK("http:x","y")' / "01-sigmoid.ipynb", nb)
+    write(root / "eve\n  01-sigmoid.ipynb  2 of 2" / "01-sigmoid.ipynb", nb)
+    out = tmp_path / "grades.csv"
+    assert main(["grade", str(root), "--csv", str(out), "--seed", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "\x1b" not in table and "\x07" not in table and "\\x1b]0;TITLE\\x07" in table
+    assert "eve\\x0a  01-sigmoid.ipynb  2 of 2  0/2" in table    # one line, not a forged row
+    rows = out.read_text().splitlines()
+    assert rows[1].startswith("\"'=HYPERLINK(") and all("\x1b" not in r for r in rows)

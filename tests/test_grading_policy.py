@@ -146,6 +146,14 @@ HOSTILE = [
     ("np = 5\n", "`np` is the notebook's numpy; rebinding it is not allowed"),
     ("def print(*args):\n    pass\n", "rebinding the built-in `print`"),
     ("len = sum\n", "rebinding the built-in `len`"),
+    # a format string's fields read attributes by name, out of the policy's sight
+    ("def sigmoid(z):\n    try:\n        raise ValueError()\n    except ValueError as e:\n"
+     "        return '{0.__traceback__.tb_frame.f_back}'.format(e)\n",
+     "`.format` is not allowed in answers: a format string's fields read attributes"),
+    ("x = ('{0.' + '__class__}').format_map\n", "`.format_map` is not allowed"),
+    # a built-in's name is the answer's own inside a function, never at the top
+    ("def input(x):\n    return x\n", "`input` is not allowed"),
+    ("def f():\n    return [input for x in range(2)]\n", "`input` is not allowed"),
     # a cell too long to be worth reading (it would cost the grader minutes, outside any limit)
     ("def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n" + "a = 1\n" * 100_000,
      "the cell is longer than 20,000 characters"),
@@ -233,6 +241,15 @@ def test_screening_never_imports_a_refused_numpy_module():
 
 #: (exercise, answer source): correct answers as students write them, other than the teacher's.
 HONEST = [
+    ("quadratic_cost", "def quadratic_cost(input, target):\n"
+                       "    return 0.5 * np.sum((input - target) ** 2) / len(input)\n"),
+    ("quadratic_cost", "def quadratic_cost(A, Y):\n    dir = A - Y\n"
+                       "    return 0.5 * np.sum(dir ** 2) / len(A)\n"),
+    ("quadratic_cost", "def quadratic_cost(A, Y):\n    try:\n        n = A.shape[0]\n"
+                       "    except AttributeError:\n        n = len(A)\n"
+                       "    return 0.5 * np.sum((A - Y) ** 2) / n\n"),
+    ("sigmoid", "def sigmoid(z):\n    try:\n        return 1 / (1 + np.exp(-z))\n"
+                "    except (FloatingPointError, RuntimeWarning):\n        return 0.0\n"),
     ("sigmoid", "def sigmoid(z):\n    with np.errstate(over='ignore'):\n"
                 "        return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))\n"),
     ("sigmoid", "def sigmoid(z):\n    z = np.clip(z, -500, 500)\n    return 1 / (1 + np.exp(-z))\n"),

@@ -315,14 +315,13 @@ def test_the_same_seed_gives_the_same_grades(tmp_path):
     nbformat.write(released(tmp_path, "01-sigmoid.ipynb", {"sigmoid": SUBTLY_WRONG_SIGMOID}),
                    path)
     verdicts = {}
-    for seed in (1, 2, 3, 4, 5, 6):
+    for seed in (1, 2):      # the bug shows on seed 2's grading cases, not on seed 1's
         [result] = grade([path], source=EXERCISES, seed=seed, jobs=1)
         verdicts[seed] = result.exercises[0].points
         assert result.seed == seed
-    # The bug shows only on some of the drawn cases: some seeds catch it, others do not …
-    assert set(verdicts.values()) == {0.0, 1.0}, verdicts
-    # … and a seed that caught it catches it on every run, one notebook or several at once.
-    caught = min(s for s, v in verdicts.items() if v == 0)
+    assert verdicts == {1: 1.0, 2: 0.0}
+    caught = 2
+    # … and the seed that caught it catches it on every run, one notebook or several at once.
     copies = []
     for student in ("bob", "cho", "dan"):
         copies.append(tmp_path / "submitted" / student / "01-sigmoid.ipynb")

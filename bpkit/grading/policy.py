@@ -74,9 +74,10 @@ SAFE_BUILTINS = frozenset("""
     format frozenset hash hex id int isinstance issubclass iter len list map max min next oct
     ord pow print range repr reversed round set slice sorted str sum tuple zip
     True False None Ellipsis NotImplemented
-    ArithmeticError AssertionError Exception FloatingPointError IndexError KeyError LookupError
-    NotImplementedError OverflowError RuntimeError StopIteration TypeError ValueError
-    ZeroDivisionError
+    ArithmeticError AssertionError AttributeError Exception FloatingPointError IndexError
+    KeyError LookupError NameError NotImplementedError OverflowError RuntimeError StopIteration
+    TypeError UnboundLocalError ValueError ZeroDivisionError
+    Warning RuntimeWarning UserWarning
 """.split())
 
 IPYTHON_NAMES = frozenset("In Out get_ipython exit quit display _ih _oh _dh _i _ii _iii".split())
@@ -91,8 +92,14 @@ BLOCKED_ATTRIBUTES = frozenset("""
     savez_compressed savetxt load loads loadtxt genfromtxt fromfile frombuffer fromregex
     memmap open_memmap DataSource load_library runstring measure lookfor safe_eval
     byte_bounds add_newdoc add_docstring set_numeric_ops bmat open system popen modules
-    builtins sys os importlib import_module subprocess mro
+    builtins sys os importlib import_module subprocess mro format format_map vformat
 """.split())
+#: Why some attributes are refused, where the name does not say it.
+ATTRIBUTE_REASONS = {
+    "format": "a format string's fields read attributes by name (`{0.__class__}`), out of "
+              "sight of this check; use an f-string",
+}
+ATTRIBUTE_REASONS["format_map"] = ATTRIBUTE_REASONS["vformat"] = ATTRIBUTE_REASONS["format"]
 FRAME_PREFIXES = ("gi_", "cr_", "ag_", "f_", "tb_", "co_")
 
 # --- numpy: an allow-list read from numpy's public API (see the module docstring) -------
@@ -279,6 +286,8 @@ class _Screen(ast.NodeVisitor):
         for name, module in top_level_bindings(tree):
             if module is not None and _allowed_module(module):
                 self.modules[name] = module.__name__
+        self.scopes = {node: _scope_bindings(node) for node in ast.walk(tree)
+                       if isinstance(node, SCOPES)}
 
     def refuse(self, node, why):
         self.found.append((getattr(node, "lineno", 1), why))
@@ -291,8 +300,19 @@ class _Screen(ast.NodeVisitor):
             self.refuse(node, f"`{name}` is not allowed (names starting with __ are internals)")
         elif name in self.ns.reserved:
             self.refuse(node, f"`{name}` is reserved for bpkit and the checks; answers use numpy")
-        elif name in DENIED_BUILTINS or name in IPYTHON_NAMES or re.fullmatch(r"_i?\d+", name):
+        elif (name in DENIED_BUILTINS or name in IPYTHON_NAMES or re.fullmatch(r"_i?\d+", name)) \
+                and not self.bound_locally(node, name):
             self.refuse(node, f"`{name}` is not allowed in answers")
+
+    def bound_locally(self, node, name):
+        """True if ``name`` at ``node`` is a parameter or local of an enclosing function (or
+        comprehension): then it is the answer's own, not the built-in of that name."""
+        scope = getattr(node, "parent", None)
+        while scope is not None:
+            if name in self.scopes.get(scope, ()):
+                return True
+            scope = getattr(scope, "parent", None)
+        return False
 
     def bind_rule(self, node, name):
         """Names an answer may not rebind: the notebook's modules anywhere (``np = …``), and
@@ -330,7 +350,8 @@ class _Screen(ast.NodeVisitor):
         elif isinstance(base, types.ModuleType) and base.__name__.startswith("numpy."):
             pass    # a refused numpy module: the link that reached it says why
         elif attr in BLOCKED_ATTRIBUTES or attr.startswith(FRAME_PREFIXES):
-            self.refuse(node, f"`.{attr}` is not allowed in answers")
+            why = ATTRIBUTE_REASONS.get(attr)
+            self.refuse(node, f"`.{attr}` is not allowed in answers" + (f": {why}" if why else ""))
         if isinstance(node.ctx, (ast.Store, ast.Del)) and not self.network_parameters(node):
             self.refuse(node, "assigning to an attribute (x.y = …) is not allowed in answers, "
                               "except a network's `net.weights = …` and `net.biases = …`")
@@ -437,6 +458,24 @@ class _Screen(ast.NodeVisitor):
     visit_ClassDef = _not_allowed("classes")
     visit_AsyncFunctionDef = visit_Await = _not_allowed("async functions")
     visit_AsyncFor = visit_AsyncWith = _not_allowed("async functions")
+
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp,
+          ast.DictComp, ast.GeneratorExp)
+
+
+def _scope_bindings(scope):
+    """Names a function (or comprehension) binds for itself: its parameters, and every name
+    bound in its body outside nested scopes (Python makes those local for the whole body)."""
+    names = set()
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        names |= _bindings(node)
+        if isinstance(node, SCOPES):
+            continue            # a nested function's name binds here; its body does not
+        todo.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _at_top_level(node):

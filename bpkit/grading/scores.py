@@ -1,6 +1,7 @@
 """What grading gives back: a score per exercise, and the table and CSV made of them."""
 import csv
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,23 @@ def safe_text(text):
     return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+#: Control characters (C0, DEL, C1): in a student's folder name or exception text they
+#: could move the teacher's terminal cursor, retitle it, or start a forged table row.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain(text):
+    """One line of ``text`` safe to print and to write: control characters as ``\\xNN``."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", safe_text(text))
+
+
+def spreadsheet_cell(text):
+    """``plain(text)``, with a leading ``'`` where a spreadsheet would read a formula
+    (``=``, ``+``, ``-``, ``@``): a student's folder name must not run in the teacher's."""
+    text = plain(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def format_table(results):
     """The per-exercise score table ``bpkit grade`` prints, student by student."""
     width = max([len(e.name) for r in results for e in r.exercises] + [8])
@@ -65,14 +83,15 @@ def format_table(results):
         if r.student != student:
             student = r.student
             mine = [x for x in results if x.student == student and x.graded]
-            lines.append(f"{student or '(no folder)'}  {format_points(sum(x.points for x in mine))}/"
+            lines.append(f"{plain(student) or '(no folder)'}  "
+                         f"{format_points(sum(x.points for x in mine))}/"
                          f"{format_points(sum(x.max_points for x in mine))}")
         total = f"{format_points(r.points)}/{format_points(r.max_points)}" if r.graded else "not graded"
-        lines.append(f"  {r.notebook}  {total}" + (f"  ({r.path})" if r.path else ""))
-        lines += [f"      note: {note}" for note in r.notes]
+        lines.append(f"  {plain(r.notebook)}  {total}" + (f"  ({plain(r.path)})" if r.path else ""))
+        lines += [f"      note: {plain(note)}" for note in r.notes]
         for e in r.exercises:
             score = f"{format_points(e.points)}/{format_points(e.max_points)}"
-            reason = f"  {e.reason}" if e.reason else ""
+            reason = f"  {plain(e.reason)}" if e.reason else ""
             lines.append(f"      {e.name:<{width}}  {score:>7}{reason}")
     graded = [r for r in results if r.graded]
     points, total = sum(r.points for r in graded), sum(r.max_points for r in graded)
@@ -96,10 +115,11 @@ def write_csv(results, path):
             writer.writerow(COLUMNS)
             for r in results:
                 for e in r.exercises:
-                    writer.writerow([safe_text(r.student), safe_text(r.notebook), e.name,
-                                     format_points(e.points), format_points(e.max_points),
-                                     safe_text(" ".join(e.reason.split())), r.seed,
-                                     safe_text(r.path)])
+                    writer.writerow([spreadsheet_cell(r.student), spreadsheet_cell(r.notebook),
+                                     e.name, format_points(e.points),
+                                     format_points(e.max_points),
+                                     spreadsheet_cell(" ".join(e.reason.split())), r.seed,
+                                     spreadsheet_cell(r.path)])
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
