@@ -229,3 +229,48 @@ def test_student_text_cannot_forge_rows_or_formulas(tmp_path, capsys):
     assert "eve\\x0a  01-sigmoid.ipynb  2 of 2  0/2" in table    # one line, not a forged row
     rows = out.read_text().splitlines()
     assert rows[1].startswith("\"'=HYPERLINK(") and all("\x1b" not in r for r in rows)
+
+
+def test_a_class_end_to_end(tmp_path, capsys):
+    """Right, blank, a single notebook plus a copy-named second, and a roster with a fourth."""
+    source = tmp_path / "ps1"
+    source.mkdir()
+    for name in ("01-sigmoid.ipynb", "02-quadratic-cost.ipynb"):
+        (source / name).write_bytes((EXERCISES / name).read_bytes())
+    release(source, tmp_path / "handout")
+    right = {**RIGHT, "quadratic_cost": "def quadratic_cost(A, Y):\n"
+                                        "    return 0.5 * np.sum((A - Y) ** 2) / len(A)\n",
+             "quadratic_cost_gradient": "def quadratic_cost_gradient(A, Y):\n    return A - Y\n"}
+
+    def hand_in(student, name, answers, as_name=None):
+        nb = nbformat.read(tmp_path / "handout" / name, as_version=4)
+        for cell in nb.cells:
+            if grade_id(cell) in answers:
+                cell.source = answers[grade_id(cell)]
+        write(tmp_path / "submitted" / student / (as_name or name), nb)
+
+    for name in ("01-sigmoid.ipynb", "02-quadratic-cost.ipynb"):
+        hand_in("ann", name, right)
+        hand_in("bob", name, {})
+    hand_in("cho", "01-sigmoid.ipynb", right)
+    hand_in("cho", "02-quadratic-cost.ipynb", right, as_name="02-quadratic-cost (1).ipynb")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student\nann\nbob\ncho\ndan\n")
+    out, feedback = tmp_path / "grades.csv", tmp_path / "feedback"
+    assert main(["grade", str(tmp_path / "submitted"), "--source", str(source), "--roster",
+                 str(roster), "--csv", str(out), "--feedback", str(feedback)]) == 0
+    import csv
+    rows = list(csv.DictReader(out.open()))
+    total = {s: sum(float(r["points"]) for r in rows if r["student"] == s) for s in
+             ("ann", "bob", "cho", "dan")}
+    assert total == {"ann": 4, "bob": 0, "cho": 4, "dan": 0}
+    assert {r["notebook"] for r in rows if r["student"] == "cho"} == {
+        "01-sigmoid.ipynb", "02-quadratic-cost.ipynb"}
+    assert all(r["reason"] == "not submitted" for r in rows if r["student"] == "dan")
+    assert len([r for r in rows if r["student"] == "dan"]) == 4
+    assert all(r["reason"] for r in rows if float(r["points"]) < float(r["max_points"]))
+    pages = {p.stem: p.read_text() for p in feedback.glob("*.html")}
+    assert {"ann", "bob", "cho"} <= set(pages)
+    assert "4 of 4 points" in pages["ann"] and "still holds the stub" in pages["bob"]
+    assert "graded 02-quadratic-cost (1).ipynb as 02-quadratic-cost.ipynb" in pages["cho"]
+    assert "not on the roster" not in capsys.readouterr().out
