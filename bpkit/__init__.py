@@ -10,7 +10,7 @@ costs are means over the batch; float64 unless asked otherwise.
 """
 import importlib
 
-from . import datasets, engines
+from . import datasets, engines, seeds
 from .activations import (ACTIVATIONS, get_activation, identity, identity_prime, relu,
                           relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime)
 from .backprop import backprop, bias_gradient, hidden_error, output_error, weight_gradient
@@ -20,6 +20,7 @@ from .descent import History, gradient_descent, mini_batches, train, update_mini
 from .gradcheck import gradient_check, numerical_gradient, numerical_network_gradient, relative_error
 from .network import Network
 from .optimizers import OPTIMIZERS, inverse_time_decay, make_optimizer, step_decay
+from .seeds import over_seeds
 from .tables import Table, table
 
 __version__ = "0.1.0"
