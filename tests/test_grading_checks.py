@@ -345,3 +345,16 @@ def test_numpy_replaced_before_the_checks_are_imported_does_not_change_the_verdi
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1] == "failed"
     assert "relative_error: 2/5 cases pass" in out.stdout     # equal vectors and zeros pass
+
+
+def test_a_check_says_when_an_answer_forgets_return_and_where_it_raised(capsys):
+    namespace = {"np": np}
+    exec("def sigmoid(z):\n    s = 1 / (1 + np.exp(-z))\n", namespace)
+    with pytest.raises(harness.CheckFailed):
+        checks.check_sigmoid(namespace["sigmoid"])
+    assert "sigmoid returned None: does it end with `return`" in capsys.readouterr().out
+    exec("def sigmoid(z):\n    z = np.asarray(z)\n    return [][3]\n", namespace)
+    with pytest.raises(harness.CheckFailed):
+        checks.check_sigmoid(namespace["sigmoid"])
+    assert "raised IndexError: list index out of range (line 3 of sigmoid)" in \
+        capsys.readouterr().out

@@ -274,3 +274,17 @@ def test_a_class_end_to_end(tmp_path, capsys):
     assert "4 of 4 points" in pages["ann"] and "still holds the stub" in pages["bob"]
     assert "graded 02-quadratic-cost (1).ipynb as 02-quadratic-cost.ipynb" in pages["cho"]
     assert "not on the roster" not in capsys.readouterr().out
+
+
+def test_the_empty_cell_jupyterlab_adds_is_not_a_remark(tmp_path):
+    from bpkit.grading.notebook import exercises
+    from bpkit.grading.release import student_copy
+    from bpkit.grading.splice import splice
+
+    teacher = nbformat.read(EXERCISES / "01-sigmoid.ipynb", as_version=4)
+    student = student_copy(teacher)
+    student.cells.append(nbformat.v4.new_code_cell(""))
+    assert splice(teacher, student, exercises(teacher)).notes == []
+    student.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    assert splice(teacher, student, exercises(teacher)).notes == [
+        "1 cell(s) not in the exercise notebook were not run"]

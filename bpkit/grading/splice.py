@@ -163,7 +163,8 @@ def _normalized(text):
 
 def _notes(student, cells, teacher_cells, duplicates):
     notes = []
-    added = [c for c in student.cells if grade_id(c) not in teacher_cells]
+    # JupyterLab adds an empty cell after the last one: empty cells are nobody's work.
+    added = [c for c in student.cells if grade_id(c) not in teacher_cells and source(c).strip()]
     if added:
         notes.append(f"{len(added)} cell(s) not in the exercise notebook were not run")
     for gid in sorted(duplicates):

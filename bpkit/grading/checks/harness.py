@@ -24,6 +24,8 @@ import contextlib
 import copy
 import io
 import os
+import sys
+import traceback
 import types
 import warnings
 from typing import NamedTuple
@@ -70,13 +72,29 @@ def quiet():
 
 
 def call(fn, *args):
-    """``(result, None)``, or ``(None, "raised TypeError: …")`` if the answer raised."""
+    """``(result, None)``, or ``(None, "raised TypeError: … (line 3 of sigmoid: …)")`` if the
+    answer raised: the line is the student's own, the last one of theirs in the traceback."""
     try:
         with quiet():
             return fn(*args), None
     except Exception as exc:   # KeyboardInterrupt (the time limit) is not caught
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return None, f"raised {type(exc).__name__}" + (f": {text[:200]}" if text else "")
+        return None, (f"raised {type(exc).__name__}" + (f": {text[:200]}" if text else "")
+                      + _where(exc))
+
+
+def _where(exc):
+    """`` (line N of f: source)`` for the last frame of the traceback that is the student's:
+    not bpkit's, numpy's or Python's own files."""
+    ours = (os.path.dirname(os.path.dirname(os.path.dirname(__file__))), sys.prefix,
+            sys.base_prefix)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(ours) and not f.filename.startswith("<frozen")]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    line = (frame.line or "").strip()
+    return f" (line {frame.lineno} of {frame.name}" + (f": {line[:80]}" if line else "") + ")"
 
 
 def run_case(fn, case, compare, may_change=()):
@@ -86,6 +104,9 @@ def run_case(fn, case, compare, may_change=()):
     got, error = call(fn, *args)
     if error:
         return Outcome(error, error=error)
+    if got is None and case.expected is not None:
+        name = getattr(fn, "__name__", "the answer")
+        return Outcome(f"{name} returned None: does it end with `return` and the result?")
     problem = compare(case.expected, got)
     if problem is None:
         for name, before, after in zip(case.inputs, case.inputs.values(), args):
