@@ -95,7 +95,11 @@ def gradient_descent(grad, x0, learning_rate, steps, optimizer="sgd", **options)
     path = [x.copy()]
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
-            g = np.asarray(grad(x), dtype=np.float64).reshape(x.shape)
+            g = np.asarray(grad(x), dtype=np.float64)
+            if g.size != x.size:
+                raise ValueError(f"grad(x) must return an array shaped like x, {x.shape}, got "
+                                 f"shape {g.shape}")
+            g = g.reshape(x.shape)
             opt.step([x], [g])
             if not np.all(np.isfinite(x)):
                 break

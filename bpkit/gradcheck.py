@@ -26,12 +26,21 @@ def numerical_gradient(f, theta, eps=1e-6):
     for i in np.ndindex(theta.shape):
         saved = theta[i]
         theta[i] = saved + eps
-        up = f(theta)
+        up = _scalar(f(theta))
         theta[i] = saved - eps
-        down = f(theta)
+        down = _scalar(f(theta))
         theta[i] = saved
         grad[i] = (up - down) / (2 * eps)
     return grad
+
+
+def _scalar(value):
+    """``f``'s value as one float; a clear error when ``f`` returns an array (the gradient
+    of a vector-valued function is a Jacobian, not what a central difference gives here)."""
+    if np.ndim(value) != 0:
+        raise TypeError(f"f(theta) must return one number (a cost), got an array of shape "
+                        f"{np.shape(value)}; sum or average it into one number first")
+    return float(value)
 
 
 def numerical_network_gradient(net, X, Y, eps=1e-6):

@@ -29,6 +29,9 @@ class Network:
 
     def __init__(self, sizes, activation="sigmoid", output_activation=None,
                  cost="quadratic", seed=None, dtype=np.float64):
+        if isinstance(sizes, (int, np.integer)):
+            raise TypeError(f"sizes must be a list of layer sizes, such as [2, 8, 1], got {sizes!r}"
+                            f" (write Network([{sizes}, …]), with the sizes in brackets)")
         sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else sizes
         if not isinstance(sizes, list) or len(sizes) < 2:
             raise ValueError(f"sizes must list at least two layers (input and output), got {sizes!r}")

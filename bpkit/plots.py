@@ -42,6 +42,12 @@ def plot_cost(histories, labels=None, ax=None, log=True, x="epoch"):
     check_choice("x", x, ("epoch", "time"))
     if isinstance(histories, History):
         histories = [histories]
+    histories = list(histories)
+    wrong = next((h for h in histories if not isinstance(h, History)), None)
+    if wrong is not None:
+        raise TypeError(f"plot_cost takes the History that bp.train returns (or a list of them), "
+                        f"got {type(wrong).__name__} {wrong!r:.60}; pass the history, not "
+                        "history.cost")
     labels = labels or [f"η = {h.learning_rate:g}, batch {h.batch_size}" for h in histories]
     ax = _axes(ax)
     for h, label in zip(histories, labels):

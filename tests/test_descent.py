@@ -216,3 +216,8 @@ def test_non_integer_batch_size_and_unknown_optimizer(data):
         bp.train(bp.Network([2, 1]), X, Y, learning_rate=0.1, optimizer="adagrad")
     with pytest.raises(ValueError, match="momentum must be in"):
         bp.train(bp.Network([2, 1]), X, Y, learning_rate=0.1, optimizer="momentum", momentum=1.5)
+
+
+def test_a_gradient_of_the_wrong_length_names_both_shapes():
+    with pytest.raises(ValueError, match=r"shaped like x, \(2,\), got shape \(3,\)"):
+        bp.gradient_descent(lambda p: np.ones(3), np.zeros(2), 0.1, 5)

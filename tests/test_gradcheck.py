@@ -39,3 +39,8 @@ def test_gradient_check_passes_for_backprop_and_fails_for_a_wrong_gradient(xor_d
 def test_bad_eps():
     with pytest.raises(ValueError, match="eps"):
         bp.numerical_gradient(lambda t: 0.0, np.zeros(2), eps=0)
+
+
+def test_a_function_returning_an_array_gets_bpkits_own_error():
+    with pytest.raises(TypeError, match=r"must return one number .* shape \(3,\)"):
+        bp.numerical_gradient(lambda theta: 2 * theta, np.ones(3))

@@ -91,3 +91,8 @@ def test_non_finite_data_is_refused(bad):
 def test_row_mismatch_is_refused():
     with pytest.raises(ValueError, match="X has 3 rows but Y has 2"):
         bp.backprop(bp.Network([2, 1]), np.zeros((3, 2)), np.zeros((2, 1)))
+
+
+def test_sizes_given_one_by_one_get_a_clear_error():
+    with pytest.raises(TypeError, match=r"list of layer sizes, such as \[2, 8, 1\], got 2"):
+        bp.Network(2, 8, 1)

@@ -256,3 +256,10 @@ def test_clear_starts_the_colours_again():
     bp.plots.clear(ax)
     assert ax.plot([0, 1])[0].get_color() == first
     plt.close(fig)
+
+
+def test_plot_cost_given_costs_instead_of_a_history_says_so(xor_data):
+    X, Y = xor_data
+    history = bp.train(bp.Network([2, 3, 1], seed=0), X, Y, 0.5, epochs=2, seed=0)
+    with pytest.raises(TypeError, match="pass the history, not history.cost"):
+        bp.plots.plot_cost(history.cost)
