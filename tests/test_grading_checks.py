@@ -358,3 +358,29 @@ def test_a_check_says_when_an_answer_forgets_return_and_where_it_raised(capsys):
         checks.check_sigmoid(namespace["sigmoid"])
     assert "raised IndexError: list index out of range (line 3 of sigmoid)" in \
         capsys.readouterr().out
+
+
+def cell(source, namespace, number):
+    """Run ``source`` as IPython runs a cell: under a cell file name, source kept in linecache."""
+    import linecache
+    filename = f"/tmp/ipykernel_0/{number}.py"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+
+
+def test_a_check_warns_when_the_grader_would_refuse_the_answer(capsys, monkeypatch):
+    import bpkit
+    monkeypatch.delenv("BPKIT_GRADING_SEED", raising=False)
+    namespace = {"np": np, "bp": bpkit, "__name__": "__main__"}
+    cell("def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\nx = '{0}'.format(1)\n",
+         namespace, 1)
+    with pytest.raises(harness.CheckFailed, match="grader would refuse"):
+        checks.check_sigmoid(namespace["sigmoid"])
+    assert "line 4: `.format` is not allowed" in capsys.readouterr().out
+    cell("def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z, float)))\n", namespace, 2)
+    checks.check_sigmoid(namespace["sigmoid"])
+    assert capsys.readouterr().out.startswith("sigmoid: 6/6 cases pass [")
+    monkeypatch.setenv("BPKIT_GRADING_SEED", "1")      # while grading the grader screens itself
+    cell("def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\nx = '{0}'.format(1)\n",
+         namespace, 3)
+    checks.check_sigmoid(namespace["sigmoid"])

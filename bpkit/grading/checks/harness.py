@@ -23,6 +23,7 @@ earlier answer made of it: one mistake costs one exercise.
 import contextlib
 import copy
 import io
+import linecache
 import os
 import sys
 import traceback
@@ -185,6 +186,40 @@ def refuse(name, fn, allowed=()):
     if used:
         print(f"{name}: not allowed: uses {', '.join(used)}; answers use numpy only")
         raise CheckFailed(f"{name}: not allowed (uses bpkit)")
+    if grading_rng() is None:          # while the student works; the grader screens for itself
+        refused = grader_would_refuse(fn)
+        if refused:
+            print(f"{name}: the grader will refuse this answer cell, so it would score 0:")
+            for problem in refused:
+                print(f"  {problem}")
+            raise CheckFailed(f"{name}: the grader would refuse this answer")
+
+
+def grader_would_refuse(fn):
+    """What the grader's answer policy says of the cell that defined ``fn`` (IPython keeps
+    each cell's source for its tracebacks); ``[]`` if it is fine or cannot be found. The
+    notebook's own names stand in for what the teacher's notebook gives."""
+    from .. import policy
+
+    code = getattr(fn, "__code__", None)
+    namespace = getattr(fn, "__globals__", None)
+    cell = code is not None and ("ipykernel_" in code.co_filename
+                                 or code.co_filename.startswith("<ipython-input"))
+    source = "".join(linecache.getlines(code.co_filename)) if cell else ""
+    if not source.strip() or namespace is None:
+        return []
+    given = policy.Namespace()
+    for key, value in namespace.items():
+        if isinstance(value, types.ModuleType):
+            if value.__name__.split(".")[0] in policy.ALLOWED_MODULES:
+                given.modules[key] = value.__name__
+            else:
+                given.reserved.add(key)
+        elif key.startswith("check_"):
+            given.reserved.add(key)
+        elif not key.startswith("_"):
+            given.given.add(key)
+    return policy.problems(source, given)
 
 
 @contextlib.contextmanager
