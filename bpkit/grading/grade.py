@@ -27,7 +27,7 @@ import nbformat
 from ..notebooks import find_notebooks
 from . import sandbox
 from .nbval_run import GradingError, run_nbval
-from .notebook import code_cell_numbers, exercises, grade_id, is_check, nbgrader
+from .notebook import code_cell_numbers, exercises, grade_id, is_check
 from .release import read_manifest
 from .scores import ExerciseScore, NotebookGrade, display_path, format_table, write_csv
 from .splice import NotANotebook, read_submission, splice
@@ -66,9 +66,7 @@ def grade(paths, source=None, timeout=30.0, jobs=None, seed=None, limits=sandbox
     try:
         manifest = read_manifest(released) if released is not None else {}
         found = collect(paths, teachers)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    except FileNotFoundError as exc:
+    except (ValueError, FileNotFoundError) as exc:   # a bad manifest, a missing path
         raise UsageError(str(exc)) from None
     if not found:
         raise UsageError("no notebooks to grade")
@@ -161,11 +159,9 @@ class _Teacher:
             raise UsageError(f"the exercise notebook {path} cannot be read "
                              f"({type(exc).__name__}: {str(exc)[:200]})") from None
         self.numbers = code_cell_numbers(self.nb)
-        checks = [c for c in self.nb.cells if is_check(c) and grade_id(c)]
-        self.points = {grade_id(c): float(nbgrader(c).get("points", 0) or 0) for c in checks}
         # Partial credit is the teacher's choice, per check cell: metadata.bpkit.partial_credit.
-        self.partial = {grade_id(c) for c in checks
-                        if (c.metadata.get("bpkit") or {}).get("partial_credit") is True}
+        self.partial = {grade_id(c) for c in self.nb.cells if is_check(c)
+                        and (c.metadata.get("bpkit") or {}).get("partial_credit") is True}
         if any(is_check(c) and c.get("execution_count") is None for c in self.nb.cells):
             # nbval never compares a cell stored unrun: every answer would pass.
             raise UsageError(f"{path} has check cells without stored outputs: execute it first "
@@ -276,13 +272,13 @@ def _verdict(ex, teacher, cells):
         if outcome is None:
             return ExerciseScore(ex.name, 0.0, ex.points, "check cell did not run")
         if outcome.outcome == "passed":
-            points += teacher.points[gid]
+            points += ex.check_points[gid]
             continue
         reasons.append(_why(outcome.text))
         details.append(outcome.stdout)
         if gid in teacher.partial:
             share = partial_share(outcome.stdout)
-            points += teacher.points[gid] * share
+            points += ex.check_points[gid] * share
             reasons[-1] += f" (partial credit: {share:.0%} of the case groups pass)"
         else:
             all_or_nothing = True
@@ -298,15 +294,13 @@ def partial_share(stdout):
     each visible case is a group, and the grading cases together are one more. A check
     that failed visibly never ran the grading cases; one that says only that it fails on
     them passed every visible case."""
+    # A check's first line is its count of visible cases; a failure on the grading cases
+    # comes after a full count, so it scores all visible groups and not the last one.
     head = re.match(r"\S+: (\d+)/(\d+) cases pass", stdout or "")
-    if head:
-        passed, total = int(head[1]), int(head[2])
-        return passed / (total + 1) if 0 <= passed <= total else 0.0
-    visible = re.search(r"\S+: (\d+)/\1 cases pass \[", stdout or "")
-    if visible and "fails on the extra cases used in grading" in stdout:
-        total = int(visible[1])
-        return total / (total + 1)
-    return 0.0
+    if head is None:
+        return 0.0
+    passed, total = int(head[1]), int(head[2])
+    return passed / (total + 1) if 0 <= passed <= total else 0.0
 
 
 def _stopped(outcome, timeout):

@@ -47,11 +47,13 @@ def source(cell):
 
 @dataclass
 class Exercise:
-    """An exercise: its answer and check cells (by grade_id) and its points."""
+    """An exercise: its answer and check cells (by grade_id) and its points, in all and
+    per check cell."""
     name: str
     answers: list = field(default_factory=list)
     checks: list = field(default_factory=list)
     points: float = 0.0
+    check_points: dict = field(default_factory=dict)
 
 
 def exercises(nb):
@@ -66,6 +68,7 @@ def exercises(nb):
                 found.append(Exercise(pending[0] if pending else grade_id(cell), pending))
                 pending = []
             found[-1].checks.append(grade_id(cell))
+            found[-1].check_points[grade_id(cell)] = points
             found[-1].points += points
     return found
 
