@@ -36,13 +36,7 @@ def pytest_configure(config):
     running = nbval_kernel.RunningKernel
     if getattr(running, "_bpkit_patched", False):
         return
-    start, await_reply, get_message = running.__init__, running.await_reply, running.get_message
-
-    def __init__(self, *args, **kwargs):
-        start(self, *args, **kwargs)
-        ready = getattr(self.km, "sockets_ready", None)
-        if ready:
-            ready()
+    await_reply, get_message = running.await_reply, running.get_message
 
     def await_reply_or_death(self, msg_id, timeout=None):
         """nbval's ``await_reply``, but polling, so that a dead kernel is noticed at once."""
@@ -66,7 +60,7 @@ def pytest_configure(config):
             budgets[parent] = cap_output(msg, budgets.get(parent, MAX_OUTPUT))
         return msg
 
-    running.__init__, running.await_reply = __init__, await_reply_or_death
+    running.await_reply = await_reply_or_death
     running.get_message = get_message_capped
     running._bpkit_patched = True
 

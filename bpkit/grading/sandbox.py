@@ -30,6 +30,7 @@ report file live in the grader's process, which only reads what the kernel sends
 ``SandboxedKernelManager`` is the jupyter_client kernel manager that does this;
 the grader's pytest plugin (``_pytest_report``) hands it to nbval.
 """
+import asyncio
 import json
 import os
 import secrets
@@ -37,7 +38,6 @@ import shutil
 import site
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -261,23 +261,16 @@ class SandboxedKernelManager(KernelManager):
         return wrap(kernel, self.socket_dir, self.sandbox_limits, env, self.uid)
 
     async def _async_post_start_kernel(self, **kwargs):
+        """Starting returns only once the kernel has made its five sockets, and the socket
+        folder is then read-only to it: no client can send a cell before that."""
         await super()._async_post_start_kernel(**kwargs)
-        threading.Thread(target=self._close_when_bound, daemon=True).start()
-
-    def _close_when_bound(self, wait=120.0):
-        """Once the kernel has made its five sockets, the folder becomes read-only to it.
-        No student code runs before that: cells are sent only to a kernel that answers."""
         ports = [self.shell_port, self.iopub_port, self.stdin_port, self.control_port,
                  self.hb_port]
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and self.has_kernel:
+        deadline = time.monotonic() + 120.0
+        while time.monotonic() < deadline and await self._async_is_alive():
             if all(os.path.exists(f"{self.ip}-{port}") for port in ports):
                 break
-            time.sleep(0.02)
-        self.sockets_ready()
-
-    def sockets_ready(self):
-        """From now on the socket folder is read-only to the kernel."""
+            await asyncio.sleep(0.02)
         if self.socket_dir.exists():
             self._grant(0o750)
 
