@@ -145,9 +145,13 @@ def test_scratch_and_files_are_bounded(tmp_path):
         "except OSError as e:\n    print(type(e).__name__)",
         "n = 0\ntry:\n    for i in range(8):\n        open(f'/tmp/f{i}', 'wb').write(b'x' * (2**20 - 1)); n += 1\n"
         "except OSError as e:\n    print('full after', n)",
+        "print(get_ipython().history_manager.enabled)",
     ], limits=limits)
     assert out[0] in ("OSError", "")     # SIGXFSZ is ignored by Python: the write fails
     assert out[1].startswith("full after") and int(out[1].split()[-1]) <= 4, out
+    # No history database in the scratch space, whose sqlite errors would land in a cell
+    # once the student has filled it.
+    assert out[2] == "False"
 
 
 def test_nothing_the_student_starts_outlives_the_kernel():

@@ -251,10 +251,14 @@ class SandboxedKernelManager(KernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         import bpkit
 
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+        # No history database: it would be one more file in the student's scratch space, and
+        # when a student fills that space IPython prints its sqlite error into their cell.
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file,
+                  "--HistoryManager.enabled=False"]
         # The kernel imports the very bpkit the grader runs (of its folder, only the package
         # is bound into the sandbox).
-        env = {"PYTHONPATH": str(Path(bpkit.__file__).parent.parent),"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        env = {"PYTHONPATH": str(Path(bpkit.__file__).parent.parent),
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "agg", "MPLCONFIGDIR": f"{SCRATCH}/.matplotlib",
                "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                **self.sandbox_env}
