@@ -10,12 +10,14 @@ costs are means over the batch; float64 unless asked otherwise.
 """
 import importlib
 
-from . import datasets, engines, seeds
-from .activations import (ACTIVATIONS, get_activation, identity, identity_prime, relu,
-                          relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime)
+from . import autodiff, datasets, engines, seeds
+from .activations import (ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation, get_output_activation,
+                          identity, identity_prime, log_softmax, log_sum_exp, relu, relu_prime,
+                          sigmoid, sigmoid_prime, softmax, softmax_jacobian, tanh, tanh_prime)
 from .backprop import backprop, bias_gradient, hidden_error, output_error, weight_gradient
-from .costs import (COSTS, cross_entropy_cost, cross_entropy_gradient, get_cost,
-                    quadratic_cost, quadratic_cost_gradient)
+from .costs import (COSTS, categorical_cross_entropy_cost, categorical_cross_entropy_from_z,
+                    categorical_cross_entropy_gradient, cross_entropy_cost, cross_entropy_gradient,
+                    get_cost, quadratic_cost, quadratic_cost_gradient)
 from .descent import History, gradient_descent, mini_batches, train, update_mini_batch
 from .gradcheck import gradient_check, numerical_gradient, numerical_network_gradient, relative_error
 from .network import Network

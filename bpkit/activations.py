@@ -8,6 +8,12 @@ use: σ written into a buffer they already have, and σ′ written in terms of t
 output a = σ(z), which the forward pass has at hand (so σ is never evaluated a
 second time). A new activation is one entry in that table; every engine finds
 it there.
+
+Softmax is not elementwise: each output a_j = e^{z_j} / Σ_i e^{z_i} depends on
+the whole row z, so it has a Jacobian, not a σ′. It is the one entry of
+``OUTPUT_ACTIVATIONS``, which only a network's output layer may use (BP2
+multiplies by σ′(zˡ) entry by entry, which needs an elementwise σ);
+``get_output_activation`` looks a name up in both tables.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -159,6 +165,103 @@ def get_activation(name):
     """The ``Activation`` called ``name`` (it unpacks as ``(σ, σ′)``); a clear ValueError otherwise."""
     check_choice("activation", name, ACTIVATIONS)
     return ACTIVATIONS[name]
+
+
+# Softmax: the activation of a whole output layer, one row (example) at a time.
+
+def softmax(z, out=None, axis=-1):
+    """a_j = e^{z_j} / Σ_i e^{z_i} along ``axis`` (each row of a batch ``(n, k)``), into ``out``.
+
+    Computed as e^{z_j − m} / Σ_i e^{z_i − m} with m = max_i z_i, which is the
+    same fraction (the factor e^{−m} cancels) but never overflows: every
+    exponent is ≤ 0, so every term is at most 1 and the sum is at least 1.
+    ``softmax([1000, 1000])`` is [0.5, 0.5], where e^{1000} alone is inf.
+    Shape: that of ``z``; every slice along ``axis`` sums to 1.
+    """
+    z = _as_float(z)
+    if z.ndim == 0:
+        raise ValueError("softmax needs a vector or a batch of rows, got a single number")
+    shifted = np.subtract(z, np.max(z, axis=axis, keepdims=True), out=out)
+    e = np.exp(shifted, out=shifted)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def log_sum_exp(z, axis=-1):
+    """ln Σ_i e^{z_i} along ``axis``, as m + ln Σ_i e^{z_i − m} with m = max_i z_i.
+
+    The log-sum-exp trick: the naive sum overflows to inf for z_i ≳ 710 and
+    its log underflows to −inf when every z_i ≲ −745; the shifted sum lies in
+    [1, k], so its log is finite. Shape: that of ``z`` without ``axis``.
+    """
+    z = _as_float(z)
+    m = np.max(z, axis=axis, keepdims=True)
+    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(z - m), axis=axis))
+
+
+def log_softmax(z, axis=-1):
+    """ln a_j = z_j − ln Σ_i e^{z_i} (log-sum-exp), shape of ``z``.
+
+    Finite even where a_j itself underflows to 0 (z_j more than ≈ 745 below
+    the row's largest entry), where ``np.log(softmax(z))`` would give −inf.
+    """
+    z = _as_float(z)
+    return z - np.expand_dims(log_sum_exp(z, axis), axis)
+
+
+def softmax_jacobian(z):
+    """The Jacobian ∂a_i/∂z_j = a_i (δ_ij − a_j) of softmax, i.e. diag(a) − a aᵀ, at z.
+
+    ``z``: one vector ``(k,)`` gives ``(k, k)``; a batch ``(n, k)`` gives one
+    matrix per example, ``(n, k, k)``. Symmetric, with rows summing to 0
+    (adding a constant to every z_j leaves a unchanged).
+    """
+    a = softmax(z)
+    return a[..., :, None] * np.eye(a.shape[-1], dtype=a.dtype) - a[..., :, None] * a[..., None, :]
+
+
+def softmax_backward(a, grad, out=None, axis=-1):
+    """δ = J(z)ᵀ g for each example, from a = softmax(z) and g = ∇ₐC: a ⊙ (g − (a·g)).
+
+    BP1 for a softmax output: with J = diag(a) − a aᵀ (symmetric),
+    Jᵀ g = a ⊙ g − a (aᵀ g), one dot product per example instead of a k × k
+    matrix. ``a``, ``grad``: the same shape, examples along the other axis
+    than ``axis`` (rows by default, columns with ``axis=0``); into ``out``,
+    which may be ``grad``.
+    """
+    a, grad = np.asarray(a), np.asarray(grad)
+    dot = np.sum(a * grad, axis=axis, keepdims=True)
+    out = np.subtract(grad, dot, out=out)
+    out *= a
+    return out
+
+
+@dataclass(frozen=True)
+class OutputActivation:
+    """An activation of a whole layer (not elementwise): for the output layer only.
+
+    ``fn(z, out=None, axis=-1)`` is a = f(z) along ``axis``; ``backward(a, g,
+    out=None, axis=-1)`` is BP1's J(z)ᵀ g from the output a; ``jacobian(z)`` is
+    J itself, for reading and checking.
+    """
+    fn: Callable
+    backward: Callable
+    jacobian: Callable
+
+
+#: name -> OutputActivation: activations that only a network's output layer may have.
+OUTPUT_ACTIVATIONS = {
+    "softmax": OutputActivation(softmax, softmax_backward, softmax_jacobian),
+}
+
+
+def get_output_activation(name):
+    """The activation an output layer may have: an ``Activation`` (elementwise) or an
+    ``OutputActivation`` (softmax); a clear ValueError otherwise."""
+    if isinstance(name, str) and name in ACTIVATIONS:      # the common case, looked up first
+        return ACTIVATIONS[name]
+    check_choice("activation", name, {**ACTIVATIONS, **OUTPUT_ACTIVATIONS})
+    return OUTPUT_ACTIVATIONS[name]
 
 
 def _is_float32(z):

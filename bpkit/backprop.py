@@ -10,6 +10,11 @@ Everything works on a whole batch at once, one example per row:
 
 BP3 and BP4 average the per-example gradients over the batch because the cost
 is the mean C = (1/n) Σ_x C_x.
+
+BP1 as written assumes an elementwise output activation (a^L_j depends on z^L_j
+alone). A softmax output has a Jacobian J instead of σ′, and BP1 becomes
+δ^L = Jᵀ ∇ₐC_x; with the categorical cross-entropy that is δ^L = a^L − y. The
+cost module owns both forms (``costs.through_output_jacobian``).
 """
 import numpy as np
 
@@ -19,6 +24,9 @@ from .costs import get_cost
 
 def output_error(A, Y, Z, cost="quadratic", activation="sigmoid"):
     """BP1: δ^L = ∇ₐC_x ⊙ σ′(z^L); for the quadratic cost, (a^L − y) ⊙ σ′(z^L).
+
+    For ``activation="softmax"``: δ^L = Jᵀ ∇ₐC_x, and a^L − y with
+    ``cost="categorical_cross_entropy"`` (whose targets must be one-hot rows).
 
     ``A``, ``Y``, ``Z``: the output activations, targets and output
     pre-activations, each ``(n, n_L)``. Returns δ^L, ``(n, n_L)``.

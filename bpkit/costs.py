@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from ._checks import check_choice
-from .activations import get_activation, sigmoid
+from .activations import OUTPUT_ACTIVATIONS, get_activation, log_sum_exp, sigmoid
 
 
 def quadratic_cost(A, Y):
@@ -36,7 +36,13 @@ def quadratic_cost_gradient(A, Y, out=None):
 
 
 def quadratic_output_error(Z, A, Y, activation="sigmoid"):
-    """BP1 for the quadratic cost: δᴸ = (aᴸ − y) ⊙ σ′(zᴸ), shape ``(n, n_out)``."""
+    """BP1 for the quadratic cost: δᴸ = (aᴸ − y) ⊙ σ′(zᴸ), shape ``(n, n_out)``.
+
+    For a softmax output, σ′ is a Jacobian J (see ``through_output_jacobian``):
+    δᴸ = Jᵀ (aᴸ − y).
+    """
+    if activation in OUTPUT_ACTIVATIONS:
+        return through_output_jacobian(activation, A, quadratic_cost_gradient(A, Y))
     _, prime = get_activation(activation)
     return quadratic_cost_gradient(A, Y) * prime(Z)
 
@@ -71,12 +77,95 @@ def cross_entropy_output_error(Z, A, Y, activation="sigmoid"):
     With a sigmoid output, σ′(z) = a(1 − a) cancels the denominator of ∇ₐC:
     δᴸ = a − y. No σ′ factor is left, so a saturated output unit (σ′ ≈ 0) still
     learns fast — the reason to pair sigmoid outputs with this cost. For any
-    other output activation the general BP1, ∇ₐC ⊙ σ′(zᴸ), is used.
+    other output activation the general BP1, ∇ₐC ⊙ σ′(zᴸ), is used (for softmax,
+    Jᵀ ∇ₐC: see ``through_output_jacobian``).
     """
+    if activation in OUTPUT_ACTIVATIONS:
+        return through_output_jacobian(activation, A, cross_entropy_gradient(A, Y))
     fn, prime = get_activation(activation)
     if fn is sigmoid:
         return np.asarray(A) - np.asarray(Y)
     return cross_entropy_gradient(A, Y) * prime(Z)
+
+
+def through_output_jacobian(activation, A, gradient):
+    """BP1 for an output activation that is not elementwise: δᴸ_x = J_xᵀ ∇ₐC_x per example.
+
+    Each a_i depends on every z_j, so the chain rule sums over the outputs,
+    δᴸ_j = Σ_i (∂C/∂a_i)(∂a_i/∂z_j), and the elementwise ∇ₐC ⊙ σ′(zᴸ) does not
+    apply. ``A``, ``gradient``: ``(n, n_out)``; returns ``(n, n_out)``.
+    """
+    return OUTPUT_ACTIVATIONS[activation].backward(np.asarray(A), np.asarray(gradient))
+
+
+# Categorical cross-entropy: a softmax output is a probability distribution over the
+# classes, and the cost is the negative log-probability of the target class.
+
+def categorical_cross_entropy_cost(A, Y):
+    """C = −(1/n) Σ_x Σ_j y_j ln a_j, a float.
+
+    For outputs that are probabilities summing to 1 (softmax) and targets that
+    are one-hot rows (or rows of probabilities). With a one-hot y it is the
+    mean of −ln a_y, the log-probability the network gives the right class.
+    As in ``cross_entropy_cost``, only an output of exactly 0 (a softmax entry
+    that underflowed, z_j more than ≈ 745 below the row's largest) is moved to
+    the smallest float, so the cost stays finite (at most ≈ 708 per example);
+    ``categorical_cross_entropy_from_z`` is exact there too.
+    """
+    A = np.maximum(np.asarray(A), _LOW)
+    return float(-np.sum(np.asarray(Y) * np.log(A)) / A.shape[0])
+
+
+def categorical_cross_entropy_from_z(Z, Y):
+    """The same C from the output layer's weighted inputs Z ``(n, n_out)``, by log-sum-exp.
+
+    ln a_j = z_j − ln Σ_i e^{z_i}, so for a target row that sums to 1,
+    C_x = ln Σ_i e^{z_i} − Σ_j y_j z_j: no exponential overflows and no log of 0.
+    """
+    Z, Y = np.asarray(Z, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    return float(np.sum(log_sum_exp(Z) - np.sum(Y * Z, axis=-1)) / Z.shape[0])
+
+
+def categorical_cross_entropy_gradient(A, Y, out=None):
+    """∇ₐC_x = −y / a for each example (rows), shape ``(n, n_out)``; into ``out`` if given."""
+    A = np.maximum(np.asarray(A), _LOW)
+    out = np.divide(np.asarray(Y), A, out=out)
+    return np.negative(out, out=out)
+
+
+def categorical_cross_entropy_output_error(Z, A, Y, activation="softmax"):
+    """BP1 for softmax outputs and the categorical cross-entropy: δᴸ = aᴸ − y, ``(n, n_out)``.
+
+    The chain rule through softmax's Jacobian, ∂a_i/∂z_j = a_i (δ_ij − a_j), gives
+    δᴸ_j = Σ_i (−y_i / a_i) a_i (δ_ij − a_j) = −y_j + a_j Σ_i y_i = a_j − y_j,
+    the last step because Σ_i y_i = 1. So the targets are checked: a row that
+    does not sum to 1 would make a − y the gradient of nothing.
+    """
+    check_distributions("Y", Y)
+    if activation != "softmax":
+        raise ValueError(f"the categorical cross-entropy needs a softmax output (its outputs "
+                         f"must sum to 1), got activation {activation!r}")
+    return np.asarray(A) - np.asarray(Y)
+
+
+def check_distributions(what, Y):
+    """Each row of ``Y`` must be a probability distribution: entries ≥ 0 summing to 1
+    (a one-hot row is one). Returns ``Y``; otherwise a ValueError naming the row."""
+    Y = np.asarray(Y)
+    if Y.ndim != 2:
+        raise ValueError(f"{what} must be 2-D (rows are examples), got shape {Y.shape}")
+    negative = np.flatnonzero(np.any(Y < 0, axis=1))
+    if negative.size:
+        i = int(negative[0])
+        raise ValueError(f"{what} row {i} has a negative entry ({Y[i].min():g}): targets of the "
+                         f"categorical cross-entropy are one-hot rows (or probabilities), got {Y[i]}")
+    sums = np.sum(Y, axis=1)
+    off = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
+    if off.size:
+        i = int(off[0])
+        raise ValueError(f"{what} row {i} sums to {sums[i]:g}, not 1: targets of the categorical "
+                         f"cross-entropy are one-hot rows (or probabilities), got {Y[i]}")
+    return Y
 
 
 class Cost(NamedTuple):
@@ -89,13 +178,22 @@ class Cost(NamedTuple):
 
 
 #: name -> Cost. A Network takes one of these names; every training engine looks costs up here.
-#: δᴸ = a − y exactly for two pairs: cross-entropy with a sigmoid output (σ′ = a(1 − a)
-#: cancels ∇ₐC's denominator) and the quadratic cost with an identity output (σ′ = 1).
+#: δᴸ = a − y exactly for three pairs: cross-entropy with a sigmoid output (σ′ = a(1 − a)
+#: cancels ∇ₐC's denominator), the quadratic cost with an identity output (σ′ = 1), and the
+#: categorical cross-entropy with a softmax output (softmax's Jacobian diag(a) − a aᵀ times
+#: −y/a sums to a − y because the targets sum to 1). Any other pair takes the general BP1:
+#: ∇ₐC ⊙ σ′(zᴸ), or Jᵀ ∇ₐC for softmax.
 COSTS = {
     "quadratic": Cost(quadratic_cost, quadratic_cost_gradient, quadratic_output_error, "identity"),
     "cross_entropy": Cost(cross_entropy_cost, cross_entropy_gradient, cross_entropy_output_error,
                           "sigmoid"),
+    "categorical_cross_entropy": Cost(categorical_cross_entropy_cost,
+                                      categorical_cross_entropy_gradient,
+                                      categorical_cross_entropy_output_error, "softmax"),
 }
+
+#: costs that only make sense with one output activation: cost name -> that activation
+NEEDS_OUTPUT = {"categorical_cross_entropy": "softmax"}
 
 
 def get_cost(name):

@@ -6,12 +6,15 @@ A batch ``X`` has one example per row, shape ``(n, n_0)``, so the forward pass
 of a whole batch is
 
     Z^l = A^{l-1} (W^l)ᵀ + b^l,    A^l = σ(Z^l),    A^0 = X.
+
+The output layer may instead be a softmax, A^L = softmax(Z^L) row by row, whose
+outputs are a probability distribution over the classes.
 """
 import numpy as np
 
 from ._checks import as_batch, check_int
-from .activations import get_activation
-from .costs import get_cost
+from .activations import OUTPUT_ACTIVATIONS, get_activation, get_output_activation
+from .costs import NEEDS_OUTPUT, check_distributions, get_cost
 
 
 class Network:
@@ -21,6 +24,12 @@ class Network:
     last layer (the same as ``activation`` unless given), ``cost`` the name of
     the cost ``backprop`` differentiates. ``seed`` (an int or a
     ``numpy.random.Generator``) makes the initial weights reproducible.
+
+    For classes, ``output_activation="softmax", cost="categorical_cross_entropy"``:
+    the outputs are probabilities summing to 1 and δᴸ = aᴸ − y. Softmax may be
+    the output layer only, and that cost needs it (its targets must be one-hot
+    rows or probabilities, which is checked). Softmax with the quadratic or the
+    binary cross-entropy cost is allowed: BP1 then goes through softmax's Jacobian.
 
     Weights start as N(0, 1/n_in) — N(0, 2/n_in) for ReLU — so that every z
     starts with a variance near 1 whatever the layer's width, and σ is not
@@ -37,9 +46,16 @@ class Network:
             raise ValueError(f"sizes must list at least two layers (input and output), got {sizes!r}")
         for i, size in enumerate(sizes):
             check_int(f"sizes[{i}]", size, 1)
+        if isinstance(activation, str) and activation in OUTPUT_ACTIVATIONS:
+            raise ValueError(f"activation {activation!r} acts on a whole layer, so it can only be "
+                             f"the output layer's: use output_activation={activation!r} (hidden "
+                             f"layers need an elementwise σ, whose σ′ BP2 multiplies by)")
         get_activation(activation)
-        get_activation(output_activation or activation)
+        get_output_activation(output_activation or activation)
         get_cost(cost)
+        if cost in NEEDS_OUTPUT and (output_activation or activation) != NEEDS_OUTPUT[cost]:
+            raise ValueError(f"cost {cost!r} needs output_activation={NEEDS_OUTPUT[cost]!r} (its "
+                             f"outputs must sum to 1), got {output_activation or activation!r}")
         if np.dtype(dtype) not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
 
@@ -86,8 +102,15 @@ class Network:
                 raise ValueError(f"layer {l}: biases has shape {np.shape(b)}, expected {(self.sizes[l],)}")
 
     def check_target(self, Y, what="Y"):
-        """Y as a float array of shape ``(n, sizes[-1])``, or a clear error."""
-        return as_batch(what, Y, self.sizes[-1], self.dtype, f"the output layer has {self.sizes[-1]} units")
+        """Y as a float array of shape ``(n, sizes[-1])``, or a clear error.
+
+        For the categorical cross-entropy, every row must also be one-hot (or
+        probabilities): δᴸ = a − y needs targets that sum to 1.
+        """
+        Y = as_batch(what, Y, self.sizes[-1], self.dtype, f"the output layer has {self.sizes[-1]} units")
+        if self.cost in NEEDS_OUTPUT:
+            check_distributions(what, Y)
+        return Y
 
     def forward(self, X):
         """The forward pass keeping every layer: ``(zs, activations)``.
@@ -103,7 +126,7 @@ class Network:
         """``forward`` without the input checks, for the training loop's inner step."""
         zs, activations = [], [A]
         for W, b, name in zip(self.weights, self.biases, self.layer_activations()):
-            sigma, _ = get_activation(name)
+            sigma = get_output_activation(name).fn    # elementwise σ, or softmax at the output
             Z = A @ W.T + b
             A = sigma(Z)
             zs.append(Z)

@@ -27,6 +27,10 @@ compiled engine runs only the names its kernel has written out as scalar code
 (``compiled.ACTIVATION_CODES``, ``compiled.COST_CODES``) and leaves the others
 to numpy. To add an optimizer, add it to ``optimizers.OPTIMIZERS``: the
 reference and numpy engines call its ``step``.
+
+A softmax output (``activations.OUTPUT_ACTIVATIONS``) is trained by the reference
+and numpy engines; the compiled kernel has no code for it, so ``choose`` gives such
+a network to numpy and ``engine="compiled"`` refuses it with a ValueError that says so.
 """
 import importlib
 

@@ -18,6 +18,9 @@ which computes the same δ's and gradients (to rounding) but
   product, so that W ← W − ((η/m) δ) aᵀ is one product and one subtraction
   over the large W. Other optimizers get the gradients.
 
+A softmax output normalizes each example's column (``axis=0``) and its BP1 goes
+through its Jacobian, Jᵀ ∇ₐC (a − y with the categorical cross-entropy).
+
 Every product goes through numpy, so one BLAS (numpy's) runs the whole loop.
 Products are ``np.dot`` with ``out``: the same BLAS call as ``@`` for large
 arrays, and half a microsecond less per call for a small network's tiny ones.
@@ -30,7 +33,7 @@ Outside this module rows are examples, as everywhere: ``forward`` takes X
 """
 import numpy as np
 
-from ..activations import get_activation
+from ..activations import OUTPUT_ACTIVATIONS, get_activation
 from ..costs import get_cost
 from ..descent import cut
 from ..optimizers import SGD
@@ -51,7 +54,9 @@ class NumpyEngine:
         self.net = net
         self.optimizer = optimizer
         self.l2, self.l1 = l2, l1
-        self.layers = [get_activation(name) for name in net.layer_activations()]
+        self.layers = [_columns(name) for name in net.layer_activations()]
+        # softmax at the output: BP1 goes through its Jacobian (see _output_error)
+        self.output_jacobian = OUTPUT_ACTIVATIONS.get(net.output_activation)
         self.cost_of_net = get_cost(net.cost)
         # δᴸ = a − y exactly where σ′ cancels ∇ₐC's denominator (see costs.COSTS)
         self.cancels = self.cost_of_net.cancels == net.output_activation
@@ -191,8 +196,23 @@ class NumpyEngine:
         if self.cancels:
             return np.subtract(A, Y, out=out)
         self.cost_of_net.gradient(A, Y, out=out)
+        if self.output_jacobian is not None:      # Jᵀ ∇ₐC, each example a column
+            return self.output_jacobian.backward(A, out, out=out, axis=0)
         out *= self.layers[-1].prime_from_output(A, scratch)
         return out
+
+
+class _ColumnSoftmax:
+    """Softmax for this engine's layout: each example is a column, ``(n_L, m)``."""
+
+    @staticmethod
+    def into(z, out):
+        return OUTPUT_ACTIVATIONS["softmax"].fn(z, out=out, axis=0)
+
+
+def _columns(name):
+    """The activation called ``name`` as this engine applies it: ``into(z, out)`` on columns."""
+    return _ColumnSoftmax() if name == "softmax" else get_activation(name)
 
 
 def _outer_sum(delta, a_prev, out):
