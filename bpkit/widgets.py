@@ -10,21 +10,49 @@ through 1, 2, 4, … n.
 import math
 
 import ipywidgets as widgets
+import numpy as np
 
 from ._checks import check_int, check_positive
 
 
-def learning_rate_slider(value=0.1, min=1e-3, max=10.0, steps_per_decade=4,
-                         description="learning rate η"):
-    """A ``FloatLogSlider`` from ``min`` to ``max``, starting at ``value``."""
-    for what, v in (("value", value), ("min", min), ("max", max)):
+def learning_rates(min=1e-3, max=10.0):
+    """1, 2, 3 and 5 times each power of ten from ``min`` to ``max``: 0.001, 0.002, … 5, 10.
+
+    Four values a decade, close to evenly spaced on a log scale, and the round values
+    a chapter's tables use (0.3, 1, 3, 10, 30), so a slider reaches each of them.
+    """
+    for what, v in (("min", min), ("max", max)):
         check_positive(what, v)
-    if not min <= value <= max:
-        raise ValueError(f"value must lie between min={min:g} and max={max:g}, got {value:g}")
-    return widgets.FloatLogSlider(
-        value=value, base=10, min=math.log10(min), max=math.log10(max),
-        step=1 / steps_per_decade, description=description, continuous_update=False,
-        readout_format=".3g", style={"description_width": "initial"})
+    if min > max:
+        raise ValueError(f"min must not exceed max, got min={min:g}, max={max:g}")
+    values = []
+    for power in range(math.floor(math.log10(min)) - 1, math.ceil(math.log10(max)) + 1):
+        for mantissa in (1, 2, 3, 5):
+            v = float(f"{mantissa}e{power}")      # exact decimal, not 3 * 0.1
+            if min * (1 - 1e-12) <= v <= max * (1 + 1e-12):
+                values.append(v)
+    return values
+
+
+def learning_rate_slider(value=0.1, min=1e-3, max=10.0, values=None,
+                         description="learning rate η"):
+    """A slider over ``values`` (default ``learning_rates(min, max)``), starting at ``value``.
+
+    A ``SelectionSlider`` whose readout is each value as the chapters print it
+    (``f"{η:g}"``): the learning rate matters by orders of magnitude, so its
+    values are spaced on a log scale, and they are the round ones the text discusses.
+    """
+    check_positive("value", value)
+    values = learning_rates(min, max) if values is None else [float(v) for v in values]
+    if not values:
+        raise ValueError(f"no learning rate between min={min:g} and max={max:g}")
+    matches = [v for v in values if math.isclose(v, value, rel_tol=1e-9)]
+    if not matches:
+        raise ValueError(f"learning rate value must be one of {[_label(v) for v in values]}, "
+                         f"got {value:g}")
+    return widgets.SelectionSlider(
+        options=[(_label(v), v) for v in values], value=matches[0], description=description,
+        continuous_update=False, style={"description_width": "initial"})
 
 
 def batch_sizes(n):
@@ -48,11 +76,13 @@ def batch_size_slider(n, value=None, description="batch size"):
         style={"description_width": "initial"})
 
 
-def explore(draw, **grids):
+def explore(draw, panels=None, /, **grids):
     """Sliders over figures drawn in advance: they work with no kernel at all.
 
     ``draw(**values)`` returns a matplotlib Figure (or Axes) for one setting;
-    ``grids`` maps each argument to the values its slider offers, e.g.
+    or, given ``panels`` (a ``bp.plots.Panels``), ``draw(axes, **values)`` plots
+    on the axes of a figure made for it. ``grids`` maps each argument to the
+    values its slider offers, e.g.
     ``explore(draw, learning_rate=[0.01, 0.1, 1], batch_size=batch_sizes(64))``.
     Every combination is drawn once, kept as a PNG, and shown in a ``Stack``
     whose page is chosen by the sliders through ``jslink`` — a link that runs
@@ -81,8 +111,12 @@ def explore(draw, **grids):
             if level + 1 < len(names):
                 children.append(pages(level + 1, values))
             else:
-                fig = draw(**values)
-                fig = getattr(fig, "figure", fig)
+                if panels is None:
+                    fig = draw(**values)
+                    fig = getattr(fig, "figure", fig)
+                else:
+                    fig, axes = panels.new()
+                    draw(axes, **values)
                 children.append(widgets.Image(value=_png(fig), format="png"))
                 plt.close(fig)
         stack = widgets.Stack(children, selected_index=0)
@@ -92,11 +126,14 @@ def explore(draw, **grids):
     return widgets.VBox([*sliders, pages(0, {})])
 
 
-def live(draw, **sliders):
+def live(draw, panels=None, /, **sliders):
     """The same ``draw`` behind live sliders (any widgets): redraws on each move; needs a kernel.
 
     Each move calls ``draw(**values)`` and shows the figure it returns in an
-    ``Image`` widget, drawn once straight to a quickly compressed PNG. (Showing
+    ``Image`` widget, drawn once straight to a quickly compressed PNG. Given
+    ``panels`` (a ``bp.plots.Panels``), one figure is made once and every move
+    clears its axes (``bp.plots.clear``) and calls ``draw(axes, **values)``
+    on them: the same ``draw`` as ``explore``'s, and the fast way. (Showing
     a figure the usual way draws it twice, the first time only to find a tight
     bounding box, then compresses harder: twice the time for the same picture.)
     ``draw`` may return a new figure each time or, faster, update and return
@@ -114,6 +151,19 @@ def live(draw, **sliders):
     image = widgets.Image(format="png")
     errors = widgets.Output()
     frame = LiveFrame()
+    if panels is not None:
+        figure, axes = panels.new()
+        plt.close(figure)          # kept here, never shown by pyplot itself
+
+        def draw_fig(**values):
+            from .plots import clear
+
+            clear(*np.ravel(axes))
+            draw(axes, **values)
+            return figure
+    else:
+        def draw_fig(**values):
+            return draw(**values)
 
     showing_error = False
 
@@ -125,7 +175,7 @@ def live(draw, **sliders):
             errors.clear_output()
             showing_error = False
         try:
-            fig = draw(**{name: slider.value for name, slider in sliders.items()})
+            fig = draw_fig(**{name: slider.value for name, slider in sliders.items()})
             fig = getattr(fig, "figure", fig)
             try:
                 image.value = frame.png(fig)

@@ -15,13 +15,24 @@ def test_batch_sizes():
     assert bp.batch_sizes(200) == [1, 2, 4, 8, 16, 32, 64, 128, 200]
 
 
-def test_learning_rate_slider_is_log_scale():
-    s = bp.learning_rate_slider(value=0.1, min=1e-3, max=10)
-    assert isinstance(s, widgets.FloatLogSlider)
-    assert (s.min, s.max, s.base) == (-3, 1, 10)
-    assert s.value == pytest.approx(0.1)
-    with pytest.raises(ValueError, match="between"):
+def test_learning_rate_slider_passes_through_the_round_values_on_a_log_scale():
+    s = bp.learning_rate_slider(value=3.0, min=0.01, max=100)
+    values = [v for _, v in s.options]
+    labels = [label for label, _ in s.options]
+    assert s.value == 3.0 and s.label == "3"
+    # the values a chapter's table uses are all reachable, and nothing like 3.16
+    for v in (0.01, 0.03, 0.1, 0.3, 0.5, 1, 3, 10, 30, 100):
+        assert v in values
+    assert labels == [f"{v:g}" for v in values] and "3.16" not in labels
+    steps = np.diff(np.log10(values))
+    assert values == sorted(values) and steps.max() < 0.31 and steps.min() > 0.17   # ≈ log-even
+    assert bp.widgets.learning_rates(0.3, 3) == [0.3, 0.5, 1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match=r"one of \['0.001'.*got 100"):
         bp.learning_rate_slider(value=100)
+    with pytest.raises(ValueError, match="min must not exceed max"):
+        bp.widgets.learning_rates(1, 0.1)
+    own = bp.learning_rate_slider(value=0.25, values=[0.125, 0.25, 0.5])
+    assert own.label == "0.25" and len(own.options) == 3
 
 
 def test_batch_size_slider():
@@ -263,3 +274,43 @@ def test_plot_cost_given_costs_instead_of_a_history_says_so(xor_data):
     history = bp.train(bp.Network([2, 3, 1], seed=0), X, Y, 0.5, epochs=2, seed=0)
     with pytest.raises(TypeError, match="pass the history, not history.cost"):
         bp.plots.plot_cost(history.cost)
+
+
+def test_panels_hand_draw_fresh_axes_when_precomputed_and_the_same_cleared_axes_when_live():
+    setups, seen = [], []
+
+    def setup(left, right):
+        setups.append((left, right))
+        left.set_xlabel("epoch")
+
+    def draw(axes, learning_rate):
+        left, right = axes
+        seen.append((axes, len(left.lines), len(right.texts)))
+        left.plot([0, 1], [1, learning_rate])
+        right.text(0.5, 0.5, f"{learning_rate:g}")
+
+    panels = bp.plots.Panels(ncols=2, figsize=(4, 2), setup=setup,
+                             margins=dict(left=0.15, right=0.95, bottom=0.2, wspace=0.3))
+    bp.explore(draw, panels, learning_rate=[0.1, 1.0, 10.0])
+    assert len(setups) == 3 and len({id(a) for a, _ in setups}) == 3   # a new figure per frame
+    assert all(lines == texts == 0 for _, lines, texts in seen)
+    assert plt.get_fignums() == []
+
+    setups.clear(), seen.clear()
+    lr = bp.learning_rate_slider(value=0.1, min=0.1, max=1)
+    box = bp.live(draw, panels, learning_rate=lr)
+    first = box.children[1].value
+    lr.value = 1.0
+    lr.value = 0.5
+    assert len(setups) == 1 and len(seen) == 3
+    assert all(axes is seen[0][0] for axes, _, _ in seen)             # one figure, reused
+    assert all(lines == texts == 0 for _, lines, texts in seen)       # cleared before each move
+    assert seen[0][0][0].get_xlabel() == "epoch"                       # what setup made stays
+    assert box.children[1].value != first and plt.get_fignums() == []
+
+
+def test_panels_with_one_axes_give_draw_that_axes():
+    got = []
+    panels = bp.plots.Panels(figsize=(3, 2))
+    bp.explore(lambda ax, x: got.append(ax) or ax.plot([0, x]), panels, x=[1, 2])
+    assert len(got) == 2 and all(isinstance(ax, plt.Axes) for ax in got)
