@@ -35,6 +35,8 @@ class History:
     cost of each mini-batch just before its update (when ``record_updates``).
     ``time[e]`` is the wall time in seconds from the start to the end of epoch e.
     ``engine`` names what did the updates (see ``bpkit.engines``).
+    ``stalled`` says the run stopped learning with saturated units (see ``stalled``);
+    ``saturated`` then holds each layer's share of saturated units.
     """
     learning_rate: float
     batch_size: int
@@ -50,6 +52,8 @@ class History:
     diverged_epoch: int = None
     stopped_early: bool = False
     best_epoch: int = None
+    stalled: bool = False
+    saturated: list = field(default_factory=list)
 
     @property
     def epochs(self):
@@ -72,7 +76,12 @@ class History:
             return (f"diverged in epoch {self.diverged_epoch} "
                     f"(learning rate {self.learning_rate:g}): the cost became inf or NaN")
         stop = f", stopped early (best epoch {self.best_epoch})" if self.stopped_early else ""
-        return f"cost {self.cost[0]:.4g} -> {self.cost[-1]:.4g} in {self.epochs} epochs{stop}"
+        run = f"cost {self.cost[0]:.4g} -> {self.cost[-1]:.4g} in {self.epochs} epochs{stop}"
+        if self.stalled:
+            layer = max(range(len(self.saturated)), key=lambda l: self.saturated[l] or 0)
+            return (f"stalled: {run}, flat at the end with {self.saturated[layer]:.0%} of "
+                    f"layer {layer + 1}'s units saturated (σ′ ≈ 0)")
+        return run
 
     def __repr__(self):
         return (f"History({self.optimizer}, learning_rate={self.learning_rate:g}, "
@@ -195,7 +204,48 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
                 history.stopped_early = True
                 break
     validation.finish(history)
+    if stalled(history):
+        history.saturated = saturation(net, X)
+        history.stalled = max((s for s in history.saturated if s is not None), default=0) >= 0.9
     return history
+
+
+def stalled(history, flat=1e-6):
+    """Whether the cost stopped moving without getting anywhere: the first half of the test
+    for a stalled run (the second: ``saturation``).
+
+    True when the run did not diverge, its cost changed by less than ``flat`` (relatively) over
+    its last fifth of epochs (at least 2), and it ended above half its starting cost. A run
+    that converged also ends flat, but low.
+    """
+    k = max(2, history.epochs // 5)
+    if history.diverged or history.epochs < 3 or history.cost[-1] < 0.5 * history.cost[0]:
+        return False
+    last = np.asarray(history.cost[-k - 1:])
+    return bool(np.ptp(last) <= flat * max(abs(last[-1]), 1e-300))
+
+
+def saturation(net, X, tiny=1e-3):
+    """Each layer's share of saturated units over the examples X ``(n, n_0)``: of the n × n_l
+    pairs (example, unit), those where σ′(z) < ``tiny`` × σ′'s largest value.
+
+    A saturated unit passes almost no gradient back (BP2 multiplies by σ′(zˡ)), and its
+    weights almost none (BP3, BP4): a learning rate so large that one step sends every z
+    far from 0 can stop learning this way, with sigmoids and tanh at their flat ends or
+    ReLUs dead. A layer without an elementwise activation (softmax) gives None.
+    """
+    from .activations import ACTIVATIONS
+
+    zs, _ = net._forward(np.asarray(X, dtype=net.dtype))
+    shares = []
+    for Z, name in zip(zs, net.layer_activations()):
+        if name not in ACTIVATIONS:
+            shares.append(None)
+            continue
+        prime = ACTIVATIONS[name].prime
+        peak = float(np.max(np.abs(prime(np.array([-1.0, 0.0, 1.0])))))
+        shares.append(float(np.mean(np.abs(prime(Z)) < tiny * peak)))
+    return shares
 
 
 def penalty(weights, l2=0.0, l1=0.0):

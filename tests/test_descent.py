@@ -221,3 +221,35 @@ def test_non_integer_batch_size_and_unknown_optimizer(data):
 def test_a_gradient_of_the_wrong_length_names_both_shapes():
     with pytest.raises(ValueError, match=r"shaped like x, \(2,\), got shape \(3,\)"):
         bp.gradient_descent(lambda p: np.ones(3), np.zeros(2), 0.1, 5)
+
+
+def test_a_run_whose_units_saturate_says_it_stalled():
+    X, Y = bp.datasets.xor(40, noise=0.1, seed=3)
+    stuck = bp.train(bp.Network([2, 8, 1], seed=0), X, Y, learning_rate=1e6, batch_size=4,
+                     epochs=50, seed=0)
+    assert stuck.stalled and not stuck.diverged
+    assert stuck.saturated[-1] == 1.0            # the output unit: σ′ ≈ 0 on every example
+    assert stuck.status.startswith("stalled: cost 0.1314 -> 0.225 in 50 epochs")
+    assert "100% of layer 2's units saturated" in repr(stuck)
+    # and the gradient it could follow is ≈ 0 indeed
+    net = bp.Network([2, 8, 1], seed=0)
+    bp.train(net, X, Y, learning_rate=1e6, batch_size=4, epochs=50, seed=0)
+    grad_w, grad_b = bp.backprop(net, X, Y)
+    assert max(np.abs(g).max() for g in grad_w + grad_b) < 1e-6
+
+    learning = bp.train(bp.Network([2, 8, 1], seed=0), X, Y, learning_rate=30, batch_size=4,
+                        epochs=50, seed=0)
+    slow = bp.train(bp.Network([2, 8, 1], seed=0), X, Y, learning_rate=0.01, epochs=20)
+    for h in (learning, slow):
+        assert not h.stalled and h.saturated == [] and not h.status.startswith("stalled")
+
+
+def test_saturation_counts_units_whose_derivative_vanishes():
+    net = bp.Network([1, 2, 1], activation="relu", output_activation="sigmoid", seed=0)
+    net.weights = [np.array([[1.0], [-1.0]]), np.array([[0.0, 30.0]])]
+    net.biases = [np.zeros(2), np.array([0.0])]
+    X = np.array([[1.0], [-1.0], [2.0], [-3.0]])
+    hidden, output = bp.descent.saturation(net, X)
+    assert hidden == 0.5                          # one of the two ReLUs is off on each example
+    # output z = 30·relu(−x): 0 for x > 0 (σ′ = 1/4), 30 and 90 for x < 0 (σ′ < 1e-3/4)
+    assert output == 0.5
