@@ -206,7 +206,10 @@ def log_softmax(z, axis=-1):
     the row's largest entry), where ``np.log(softmax(z))`` would give −inf.
     """
     z = _as_float(z)
-    return z - np.expand_dims(log_sum_exp(z, axis), axis)
+    # (z − m) − ln Σ e^{z_i − m}: subtracting m first keeps ln a_j exact near 0,
+    # where z − (m + ln Σ …) would lose the digits that z and m share.
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax_jacobian(z):
