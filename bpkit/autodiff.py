@@ -4,9 +4,9 @@ A computation is a graph of primitive operations. Each ``Tensor`` holds a value
 (``data``), the tensors it was computed from (``parents``), and, once ``backward``
 has run, ``grad``: the derivative of the output with respect to this value,
 shaped like it. Each operation below makes one node and gives it a ``_backward``
-closure, one link of the chain rule:
+closure, one link of the chain rule: called with ḡ = node.grad, it does
 
-    parent.grad += (local derivative) applied to node.grad        (a vector-Jacobian product)
+    parent.grad += (local derivative) applied to ḡ        (a vector-Jacobian product)
 
 ``+=``, because a value used twice collects one contribution from each use.
 ``backward()`` orders the graph so that every node comes after its parents,
@@ -63,6 +63,10 @@ class Tensor:
         self.parents = tuple(parents)
         self.op = op
         self.name = name
+        # _backward(ḡ) adds this node's contribution to each parent's grad. It refers to
+        # the parents, never to the node itself: a node reachable from its own closure is
+        # a reference cycle, which Python frees only when its cycle collector happens to
+        # run, so every graph would stay in memory until then.
         self._backward = _nothing       # a leaf passes nothing further back
 
     @property
@@ -102,7 +106,7 @@ class Tensor:
             node.grad = None
         self.grad = seed
         for node in reversed(order):     # the output first, each node after all its uses
-            node._backward()
+            node._backward(node.grad)
 
     # Python's operators, so that formulas read as formulas: (x + y) * x
     def __add__(self, other):
@@ -152,7 +156,7 @@ class Tensor:
         return f"Tensor{label}(op={self.op!r}, shape={self.shape})"
 
 
-def _nothing():
+def _nothing(grad):
     pass
 
 
@@ -182,7 +186,8 @@ def topological_order(output):
         elif id(node) not in seen:
             seen.add(id(node))
             stack.append((node, True))
-            stack.extend((parent, False) for parent in node.parents)
+            # reversed: the first parent is popped first, so the order reads as the code ran
+            stack.extend((parent, False) for parent in reversed(node.parents))
     return order
 
 
@@ -230,9 +235,9 @@ def add(a, b):
         raise ValueError(f"add: shapes {a.shape} and {b.shape} do not broadcast together") from None
     out = Tensor(a.data + b.data, (a, b), "add")
 
-    def _backward():
-        a._add_grad(unbroadcast(out.grad, a.shape))
-        b._add_grad(unbroadcast(out.grad, b.shape))
+    def _backward(grad):
+        a._add_grad(unbroadcast(grad, a.shape))
+        b._add_grad(unbroadcast(grad, b.shape))
     out._backward = _backward
     return out
 
@@ -250,9 +255,9 @@ def mul(a, b):
         raise ValueError(f"mul: shapes {a.shape} and {b.shape} do not broadcast together") from None
     out = Tensor(a.data * b.data, (a, b), "mul")
 
-    def _backward():
-        a._add_grad(unbroadcast(out.grad * b.data, a.shape))
-        b._add_grad(unbroadcast(out.grad * a.data, b.shape))
+    def _backward(grad):
+        a._add_grad(unbroadcast(grad * b.data, a.shape))
+        b._add_grad(unbroadcast(grad * a.data, b.shape))
     out._backward = _backward
     return out
 
@@ -272,9 +277,9 @@ def matmul(a, b):
                          f"{a.shape[1]} columns, the second {b.shape[0]} rows")
     out = Tensor(a.data @ b.data, (a, b), "matmul")
 
-    def _backward():
-        a._add_grad(out.grad @ b.data.T)
-        b._add_grad(a.data.T @ out.grad)
+    def _backward(grad):
+        a._add_grad(grad @ b.data.T)
+        b._add_grad(a.data.T @ grad)
     out._backward = _backward
     return out
 
@@ -286,8 +291,8 @@ def transpose(a):
         raise ValueError(f"transpose needs a matrix (2-D), got shape {a.shape}")
     out = Tensor(a.data.T, (a,), "transpose")
 
-    def _backward():
-        a._add_grad(out.grad.T)
+    def _backward(grad):
+        a._add_grad(grad.T)
     out._backward = _backward
     return out
 
@@ -301,8 +306,8 @@ def activate(z, name):
     sigma, prime = get_activation(name)
     out = Tensor(sigma(z.data), (z,), name)
 
-    def _backward():
-        z._add_grad(out.grad * prime(z.data))
+    def _backward(grad):
+        z._add_grad(grad * prime(z.data))
     out._backward = _backward
     return out
 
@@ -333,10 +338,11 @@ def softmax(z):
     z = as_tensor(z, "softmax: z")
     if z.ndim != 2:
         raise ValueError(f"softmax needs a batch of rows (2-D), got shape {z.shape}")
-    out = Tensor(softmax_rows(z.data), (z,), "softmax")
+    a = softmax_rows(z.data)
+    out = Tensor(a, (z,), "softmax")
 
-    def _backward():
-        z._add_grad(softmax_backward(out.data, out.grad))
+    def _backward(grad):
+        z._add_grad(softmax_backward(a, grad))
     out._backward = _backward
     return out
 
@@ -351,8 +357,8 @@ def sum(a, axis=None):     # noqa: A001 (the engine's sum, as numpy's and torch'
     _check_axis("sum", a, axis)
     out = Tensor(a.data.sum(axis=axis), (a,), "sum")
 
-    def _backward():
-        g = out.grad if axis is None else np.expand_dims(out.grad, axis)
+    def _backward(grad):
+        g = grad if axis is None else np.expand_dims(grad, axis)
         a._add_grad(np.broadcast_to(g, a.shape).copy())
     out._backward = _backward
     return out
@@ -365,8 +371,8 @@ def mean(a, axis=None):
     count = a.data.size if axis is None else a.shape[axis]
     out = Tensor(a.data.mean(axis=axis), (a,), "mean")
 
-    def _backward():
-        g = out.grad if axis is None else np.expand_dims(out.grad, axis)
+    def _backward(grad):
+        g = grad if axis is None else np.expand_dims(grad, axis)
         a._add_grad(np.broadcast_to(g / count, a.shape).copy())
     out._backward = _backward
     return out
@@ -393,8 +399,8 @@ def _cost_op(name, A, Y):
     cost = get_cost(name)
     out = Tensor(cost.fn(A.data, Y), (A,), f"{name}_cost")
 
-    def _backward():
-        A._add_grad(out.grad * cost.gradient(A.data, Y) / A.shape[0])
+    def _backward(grad):
+        A._add_grad(grad * cost.gradient(A.data, Y) / A.shape[0])
     out._backward = _backward
     return out
 
