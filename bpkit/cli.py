@@ -6,6 +6,9 @@
                                               grade students' notebooks with nbval, each
                                               kernel in an operating-system sandbox
     bpkit autograder TEACHER_DIR OUT.zip      package the grader for Gradescope
+    bpkit lab [--reset [NOTEBOOK ...]] [--workspace DIR] [JUPYTERLAB ARGS ...]
+                                              JupyterLab on the learner's own copies of
+                                              the chapters (the book stays as it is)
 """
 import argparse
 import sys
@@ -118,6 +121,31 @@ def _autograder(args):
     return 0
 
 
+def _lab(args):
+    import shutil
+    from pathlib import Path
+
+    from .lab import LabError, default_workspace, find_book, format_report, prepare, \
+        start_jupyterlab
+
+    # how the learner runs us (.venv/bin/bpkit in the README), for the commands we suggest
+    program = sys.argv[0] if Path(sys.argv[0]).name == "bpkit" else "bpkit"
+    program = "bpkit" if shutil.which("bpkit") == program else program
+    command = f"{program} lab" + "".join(f" --{name} {getattr(args, name)}"
+                                         for name in ("book", "workspace") if getattr(args, name))
+    try:
+        book = find_book(args.book)
+        workspace = Path(args.workspace) if args.workspace else default_workspace(book)
+        print(format_report(prepare(book, workspace, reset=args.reset), command), flush=True)
+        if args.prepare_only:
+            print(f"JupyterLab not started (--prepare-only); {command} starts it")
+            return 0
+        return start_jupyterlab(workspace.resolve(), args.jupyterlab_args)
+    except LabError as exc:
+        print(f"bpkit lab: {exc}", file=sys.stderr)
+        return 2
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="bpkit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,11 +191,35 @@ def build_parser():
     ag.add_argument("teacher_dir", help="folder of the teacher's executed notebooks")
     ag.add_argument("out_zip", help="the autograder zip to write")
     ag.set_defaults(run=_autograder)
+
+    lab = sub.add_parser(
+        "lab", allow_abbrev=False,   # an abbreviation could swallow a JupyterLab option
+        help="JupyterLab on your own copies of the chapters",
+        description="Copy the chapters (and the students' copies of the exercises) into a "
+                    "workspace of your own, trusted on this machine, and start JupyterLab "
+                    "there; every other argument goes to JupyterLab (e.g. --no-browser "
+                    "--port 8890). The book itself is never changed.")
+    lab.add_argument("--reset", nargs="*", metavar="NOTEBOOK", default=None,
+                     help="start these chapters (no name: all) over from the book; "
+                          "an edited copy is moved to backups/ first (put JupyterLab's own "
+                          "arguments before --reset)")
+    lab.add_argument("--workspace", metavar="DIR", default=None,
+                     help="where the copies live (default: lab/ at the top of the repository)")
+    lab.add_argument("--book", metavar="DIR", default=None,
+                     help="the book's folder (default: book/ of the repository bpkit is "
+                          "installed from)")
+    lab.add_argument("--prepare-only", action="store_true",
+                     help="prepare the workspace, do not start JupyterLab")
+    lab.set_defaults(run=_lab, passes_on_unknown=True)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "passes_on_unknown", False):   # only lab passes them on
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.jupyterlab_args = unknown
     return args.run(args)
 
 
