@@ -124,6 +124,21 @@ def test_the_quadratic_cost_built_from_primitives_equals_the_cost_node(rng):
     np.testing.assert_allclose(composed.grad, fused.grad, rtol=1e-14)
 
 
+def test_gradient_error_agrees_with_this_files_check_and_catches_a_wrong_closure(rng):
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(3,))
+    assert ad.gradient_error(ad.add, a, b) < TOLERANCE
+
+    def forgets_the_sum(x, y):           # the bias gets one gradient per row, unsummed
+        out = ad.Tensor(x.data + y.data, (x, y), "add")
+
+        def _backward(grad):
+            x._add_grad(grad)
+            y._add_grad(grad[0])         # only the first row's use
+        out._backward = _backward
+        return out
+    assert ad.gradient_error(forgets_the_sum, a, b) > 0.1
+
+
 # --- broadcasting and values used twice --------------------------------------------------
 
 @pytest.mark.parametrize("shapes", BROADCAST_PAIRS, ids=str)
