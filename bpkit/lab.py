@@ -281,13 +281,13 @@ def prepare(book, workspace, reset=None, notary=None):
 
 def format_report(report, command="bpkit lab"):
     """What happened, for the learner, one line a subject; ``command`` is how they ran us."""
-    def shown(path):
+    def shown(path, folder=False):
         with contextlib.suppress(ValueError):
-            return str(Path(path).relative_to(Path.cwd()))
-        return str(path)
+            path = Path(path).relative_to(Path.cwd())
+        return f"{path}/" if folder else str(path)
 
-    lines = [f"workspace: {shown(report.workspace)} (your own copies, to edit and run as you "
-             f"like; nothing in {shown(report.book)} is ever changed)"]
+    lines = [f"workspace: {shown(report.workspace, True)} (your own copies, to edit and run as "
+             f"you like; nothing in {shown(report.book, True)} is ever changed)"]
     if report.copied:   # the first run copies everything: name only what a later run adds
         names = f": {', '.join(report.copied)}" if len(report.copied) <= 8 else ""
         lines.append(f"copied {len(report.copied)} file(s) from the book (the exercises "
@@ -295,11 +295,17 @@ def format_report(report, command="bpkit lab"):
     for name, backup in report.reset:
         kept = f"; your edited copy is now {shown(backup)}" if backup else ""
         lines.append(f"reset {name} from the book{kept}")
-    for name, edited in report.changed:
-        loses = ("your edits move to backups/" if edited else "you have not edited your copy")
-        lines.append(f"{name}: the book has changed it since your copy was made; your copy is "
-                     f"kept. To start it over from the book ({loses}): "
-                     f"{command} --reset {name}")
+    unedited = [name for name, edited in report.changed if not edited]
+    edited = [name for name, edited in report.changed if edited]
+    if unedited:
+        lines.append(f"the book has changed {', '.join(unedited)} since your copies were made; "
+                     "you have not edited them, so nothing is lost by taking the book's new "
+                     f"version: {command} --reset {' '.join(unedited)}")
+    if edited:
+        lines.append(f"the book has changed {', '.join(edited)} since your copies were made; "
+                     "you have edited them, so they are kept as they are. To start one over "
+                     f"from the book (your copy moves to {BACKUPS}/): "
+                     f"{command} --reset {edited[0]}")
     for name in report.foreign:
         lines.append(f"{name}: kept as it was (not a copy made by bpkit lab); "
                      f"{command} --reset {name} replaces it with the book's")

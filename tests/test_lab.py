@@ -166,7 +166,24 @@ def test_learners_edits_survive_and_the_book_is_untouched(book, notary, tmp_path
     assert (workspace / SLIDERS.name).read_bytes() == chapter
     assert (workspace / "exercises" / "01-sigmoid.ipynb").read_bytes() == answer
     assert not again.copied and not again.changed and not again.reset
+    # saved behind JupyterLab's back, so no longer signed: the learner is told
+    assert sorted(again.untrusted) == sorted([CHAPTER, "exercises/01-sigmoid"])
     assert tree(book) == before
+
+
+def test_a_copy_saved_in_jupyterlab_stays_trusted(book, notary, tmp_path):
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+
+    workspace = tmp_path / "ws"
+    prepare(book, workspace, notary=notary)
+    contents = FileContentsManager(root_dir=str(workspace))
+    model = contents.get(SLIDERS.name)           # what JupyterLab opens ...
+    model["content"].cells.append(nbformat.v4.new_markdown_cell("my notes"))
+    contents.save(model, SLIDERS.name)           # ... and saves
+    assert trusted_by_the_server(workspace, SLIDERS.name)
+    assert "my notes" in (workspace / SLIDERS.name).read_text()
+    again = prepare(book, workspace, notary=notary)
+    assert not again.untrusted and "my notes" in (workspace / SLIDERS.name).read_text()
 
 
 def test_reset_one_chapter_moves_the_edited_copy_to_backups(book, notary, tmp_path):
@@ -239,16 +256,24 @@ def test_new_chapters_are_copied_and_changed_ones_reported(book, notary, tmp_pat
     nb = nbformat.read(book / SLIDERS.name, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_markdown_cell("A new first paragraph."))
     nbformat.write(nb, book / SLIDERS.name)
-    learner_edits(workspace / OTHER.name)
+    edited = learner_edits(workspace / OTHER.name)
+    nb = nbformat.read(book / OTHER.name, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A new last paragraph."))
+    nbformat.write(nb, book / OTHER.name)
     report = prepare(book, workspace, notary=notary)
     assert report.copied == ["99-new"]
-    assert report.changed == [(CHAPTER, False)]
+    assert sorted(report.changed) == sorted([(CHAPTER, False), (OTHER.stem, True)])
     assert (workspace / SLIDERS.name).read_bytes() == old
-    assert f"bpkit lab --reset {CHAPTER}" in format_report(report)
+    assert (workspace / OTHER.name).read_bytes() == edited
+    message = format_report(report)
+    assert f"the book has changed {CHAPTER} since your copies were made; you have not " \
+        f"edited them" in message and f"bpkit lab --reset {CHAPTER}\n" in message
+    assert f"the book has changed {OTHER.stem} since your copies were made; you have " \
+        f"edited them" in message and f"bpkit lab --reset {OTHER.stem}\n" in message
     assert trusted_by_the_server(workspace, "99-new.ipynb")
     prepare(book, workspace, reset=[CHAPTER], notary=notary)
     assert (workspace / SLIDERS.name).read_bytes() == (book / SLIDERS.name).read_bytes()
-    assert not prepare(book, workspace, notary=notary).changed
+    assert prepare(book, workspace, notary=notary).changed == [(OTHER.stem, True)]
 
 
 def test_a_solution_outside_an_answer_cell_is_never_copied(book, notary, tmp_path):
@@ -271,7 +296,7 @@ def test_a_workspace_overlapping_the_book_is_refused(book, notary):
 def test_the_command_prepares_and_passes_the_rest_to_jupyterlab(book, notary, monkeypatch, capsys):
     assert main(["lab", "--book", str(book), "--prepare-only"]) == 0
     out = capsys.readouterr().out
-    assert f"workspace: {book.parent / 'lab'}" in out and "not started" in out
+    assert f"workspace: {book.parent / 'lab'}/" in out and "not started" in out
     assert (book.parent / "lab" / SLIDERS.name).read_bytes() == SLIDERS.read_bytes()
     started = []
     monkeypatch.setattr("bpkit.lab.start_jupyterlab", lambda ws, args: started.append((ws, args)))
