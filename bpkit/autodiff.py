@@ -548,6 +548,11 @@ def network_jvp(net, X, Y, tangent_w, tangent_b):
         if len(tangents) != len(params) or any(np.shape(t) != p.shape for t, p in zip(tangents, params)):
             raise ValueError(f"{what} must be shaped like the network's parameters, "
                              f"{[p.shape for p in params]}, got {[np.shape(t) for t in tangents]}")
+    return _jvp(net, X, Y, tangent_w, tangent_b)
+
+
+def _jvp(net, X, Y, tangent_w, tangent_b):
+    """``network_jvp`` without the input checks: one pass, value and tangent together."""
     A, A_dot = X, np.zeros_like(X)
     for W, b, W_dot, b_dot, name in zip(net.weights, net.biases, tangent_w, tangent_b,
                                         net.layer_activations()):
@@ -563,18 +568,20 @@ def network_jvp(net, X, Y, tangent_w, tangent_b):
 
 
 def forward_mode_gradient(net, X, Y):
-    """The whole gradient by forward mode: one ``network_jvp`` pass per parameter, P passes,
-    each along one unit direction (one weight or bias nudged, the others still).
+    """The whole gradient by forward mode: one pass (``network_jvp``'s) per parameter, P
+    passes, each along one unit direction (one weight or bias nudged, the others still).
 
-    Returns ``(grad_w, grad_b)`` shaped like ``bp.backprop``'s.
+    Returns ``(grad_w, grad_b)`` shaped like ``bp.backprop``'s. The inputs are
+    checked once, not in every pass.
     """
+    X, Y = _batch(net, X, Y)
     zero_w = [np.zeros_like(W) for W in net.weights]
     zero_b = [np.zeros_like(b) for b in net.biases]
     grads = [np.zeros_like(p) for p in zero_w + zero_b]
     for tangents, grad in zip(zero_w + zero_b, grads):
         for i in np.ndindex(tangents.shape):
             tangents[i] = 1.0
-            grad[i] = network_jvp(net, X, Y, zero_w, zero_b)
+            grad[i] = _jvp(net, X, Y, zero_w, zero_b)
             tangents[i] = 0.0
     L = len(net.weights)
     return grads[:L], grads[L:]
