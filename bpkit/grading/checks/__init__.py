@@ -18,3 +18,4 @@ from .functions import check_quadratic_cost, check_quadratic_cost_gradient, chec
 from .gradients import check_numerical_gradient, check_relative_error
 from .momentum import check_momentum_descent, check_momentum_step, momentum_step_reference
 from .training import check_backprop, check_train_epoch, check_update_mini_batch
+from .softmax import check_softmax, check_softmax_output_error
