@@ -252,6 +252,8 @@ def prepare(book, workspace, reset=None, notary=None):
         for rel in files:
             name, target = rel.as_posix(), workspace / rel
             exists = target.is_file()
+            if exists and name not in copies and digest(target.read_bytes()) == digest(fresh[rel]):
+                copies[name] = digest(fresh[rel])   # ours, from a run cut short before the record
             edited = exists and digest(target.read_bytes()) != copies.get(name)
             if not exists or rel in to_reset:
                 backup = None

@@ -27,7 +27,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 def chapters_with_sliders():
     return sorted(p for p in BOOK.glob("*.ipynb")
-                  if WIDGET_STATE in json.loads(p.read_text()).get("metadata", {}).get("widgets", {}))
+                  if WIDGET_STATE in json.loads(p.read_text())["metadata"].get("widgets", {}))
 
 
 SLIDERS = min(chapters_with_sliders(), key=lambda p: p.stat().st_size)   # the smallest will do
@@ -274,6 +274,18 @@ def test_new_chapters_are_copied_and_changed_ones_reported(book, notary, tmp_pat
     prepare(book, workspace, reset=[CHAPTER], notary=notary)
     assert (workspace / SLIDERS.name).read_bytes() == (book / SLIDERS.name).read_bytes()
     assert prepare(book, workspace, notary=notary).changed == [(OTHER.stem, True)]
+
+
+def test_a_run_cut_short_before_its_record_loses_nothing(book, notary, tmp_path):
+    workspace = tmp_path / "ws"
+    prepare(book, workspace, notary=notary)
+    edited = learner_edits(workspace / OTHER.name)
+    (workspace / ".bpkit-lab.json").unlink()
+    report = prepare(book, workspace, notary=notary)
+    assert report.foreign == [OTHER.stem]       # not known to be ours: kept, and said so
+    assert (workspace / OTHER.name).read_bytes() == edited
+    assert not report.copied and not report.changed
+    assert f"{OTHER.stem}: kept as it was" in format_report(report)
 
 
 def test_a_solution_outside_an_answer_cell_is_never_copied(book, notary, tmp_path):
