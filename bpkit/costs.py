@@ -19,6 +19,30 @@ from ._checks import check_choice
 from .activations import OUTPUT_ACTIVATIONS, get_activation, log_sum_exp, sigmoid
 
 
+def same_shape(A, Y):
+    """``A`` and ``Y`` as arrays, or a ValueError if their shapes differ.
+
+    Every cost subtracts or multiplies them elementwise, and numpy would broadcast
+    an ``(n, 1)`` output against ``(n,)`` targets to ``(n, n)`` without a word: a
+    cost of the right kind and the wrong value.
+    """
+    A, Y = np.asarray(A), np.asarray(Y)
+    if A.shape != Y.shape:
+        raise ValueError(f"outputs A and targets Y must have the same shape (n, n_out), got A "
+                         f"{A.shape} and Y {Y.shape}" + (
+                             f" (numpy would broadcast them to {np.broadcast_shapes(A.shape, Y.shape)})"
+                             if _broadcastable(A.shape, Y.shape) else ""))
+    return A, Y
+
+
+def _broadcastable(*shapes):
+    try:
+        np.broadcast_shapes(*shapes)
+        return True
+    except ValueError:
+        return False
+
+
 def quadratic_cost(A, Y):
     """C = (1/n) Σ_x ½‖a_x − y_x‖², a float.
 
@@ -26,7 +50,7 @@ def quadratic_cost(A, Y):
     ∇ₐC_x = a − y. Without it every gradient is twice as large, which is the
     same as doubling the learning rate.
     """
-    A, Y = np.asarray(A), np.asarray(Y)
+    A, Y = same_shape(A, Y)
     return float(0.5 * np.sum((A - Y) ** 2) / A.shape[0])
 
 
@@ -60,8 +84,8 @@ def cross_entropy_cost(A, Y):
 
     For outputs in (0, 1), such as sigmoid units, and targets in [0, 1].
     """
-    A = np.clip(np.asarray(A), _LOW, _HIGH)
-    Y = np.asarray(Y)
+    A, Y = same_shape(A, Y)
+    A = np.clip(A, _LOW, _HIGH)
     return float(-np.sum(Y * np.log(A) + (1.0 - Y) * np.log(1.0 - A)) / A.shape[0])
 
 
@@ -112,8 +136,9 @@ def categorical_cross_entropy_cost(A, Y):
     the smallest float, so the cost stays finite (at most ≈ 708 per example);
     ``categorical_cross_entropy_from_z`` is exact there too.
     """
-    A = np.maximum(np.asarray(A), _LOW)
-    return float(-np.sum(np.asarray(Y) * np.log(A)) / A.shape[0])
+    A, Y = same_shape(A, Y)
+    A = np.maximum(A, _LOW)
+    return float(-np.sum(Y * np.log(A)) / A.shape[0])
 
 
 def categorical_cross_entropy_from_z(Z, Y):

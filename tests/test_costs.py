@@ -64,3 +64,14 @@ def test_cross_entropy_stays_finite_for_saturated_outputs():
 def test_unknown_cost_names_the_value():
     with pytest.raises(ValueError, match="'hinge'"):
         bp.Network([2, 1], cost="hinge")
+
+
+@pytest.mark.parametrize("name", sorted(bp.COSTS))
+def test_a_cost_refuses_outputs_and_targets_of_different_shapes(name):
+    # one output unit: (n, 1) against (n,) would broadcast to (n, n) without a word
+    A = np.full((6, 1), 0.3)
+    Y = np.array([0, 1, 0, 1, 1, 0.0])
+    with pytest.raises(ValueError, match=r"A \(6, 1\) and Y \(6,\).*broadcast them to \(6, 6\)"):
+        bp.get_cost(name).fn(A, Y)
+    with pytest.raises(ValueError, match=r"A \(6, 2\) and Y \(6, 3\)"):
+        bp.get_cost(name).fn(np.full((6, 2), 0.5), np.full((6, 3), 0.5))
