@@ -1,4 +1,5 @@
 """bpkit.measure: the timer, memory, power-law fits, the cost model."""
+import time
 import tracemalloc
 
 import numpy as np
@@ -188,3 +189,12 @@ def test_record_live_widgets_keeps_what_live_makes(monkeypatch):
     widget = bp.live(lambda x: fig, x=widgets.IntSlider())
     assert made == [widget]
     plt.close(fig)
+
+
+def test_processor_time_counts_computing_not_waiting():
+    def sleep_then_compute():
+        time.sleep(0.05)                        # waiting: on the wall clock only
+        sum(range(20000))
+    waited = ms.time_call(sleep_then_compute, repeat=3)
+    computed = ms.processor_time(sleep_then_compute, repeat=3)
+    assert waited >= 0.05 and computed < 0.04
