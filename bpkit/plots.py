@@ -5,6 +5,7 @@ Nothing here calls ``plt.show()``: a notebook decides when a figure is shown.
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import alt as _alt
 from ._checks import check_choice
 
 
@@ -152,3 +153,14 @@ def plot_decision_regions(net, X, Y, ax=None, resolution=200, margin=0.5):
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
+
+
+def alt(fig, text):
+    """Describe ``fig`` (a Figure or Axes) in words by ``text``, for readers who cannot see it.
+
+    Every figure gets a description written from what it draws (``bpkit.alt.describe``):
+    its axes, each curve's first and last values, paths, images. Give one by hand when
+    the point of the figure is something the data alone does not say (the points lie
+    on the diagonal; one panel against another). Returns ``fig``.
+    """
+    return _alt.set_description(fig, text)
