@@ -3,6 +3,7 @@
 The numbers a description must give are computed here from the data, never written in.
 """
 import re
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -14,6 +15,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import bpkit as bp  # noqa: E402
 from bpkit import alt  # noqa: E402
 from bpkit.alt import number  # noqa: E402
+
+
+EXTENSION = Path(__file__).resolve().parent.parent / "book" / "_ext" / "alt_text.py"
 
 
 @pytest.fixture(autouse=True)
@@ -255,3 +259,47 @@ def test_a_kernel_puts_the_description_beside_the_unchanged_png():
     assert new["metadata"]["image/png"]["alt"] == "x: 0 to 2. A curve rises from 1 to 3."
     assert by_hand["metadata"]["image/png"]["alt"] == "written by hand"
     assert not re.search(r"Error|Traceback", str([cell.outputs for cell in nb.cells]))
+
+
+# ---------------------------------------------------------------- on the book's pages
+
+def test_the_book_gives_each_output_image_its_description(tmp_path):
+    """book/_ext/alt_text.py: the image myst-nb writes for an output (named by the sha256
+    of its bytes) gets that output's description; an image described by hand keeps its own."""
+    import base64
+    import hashlib
+    import importlib.util
+    import json
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    spec = importlib.util.spec_from_file_location("alt_text", EXTENSION)
+    ext = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ext)
+
+    pngs = [b"\x89PNG first", b"\x89PNG second", b"\x89PNG third"]
+    encoded = [base64.encodebytes(p).decode() for p in pngs]     # with line breaks, as stored
+    notebook = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "display_data", "data": {"image/png": encoded[0]},
+         "metadata": {"image/png": {"alt": "cost falls from 0.25 to 0.02"}}},
+        {"output_type": "display_data", "data": {"image/png": encoded[1]}, "metadata": {}},
+        {"output_type": "display_data", "data": {"image/png": encoded[2]},
+         "metadata": {"image/png": {"alt": "automatic"}}}]}]}
+    folder = tmp_path / "jupyter_execute"
+    (folder / "book").mkdir(parents=True)
+    (folder / "book" / "02-cost.ipynb").write_text(json.dumps(notebook))
+    app = SimpleNamespace(env=SimpleNamespace(
+        docname="book/02-cost", mystnb_config=SimpleNamespace(output_folder=str(folder))))
+
+    document = new_document("02-cost")
+    names = [hashlib.sha256(p).hexdigest() + ".png" for p in pngs]
+    images = [nodes.image(uri=f"../_build/jupyter_execute/{name}") for name in names]
+    images[2]["alt"] = "written in the cell's metadata"
+    for image in images:
+        document += image
+    ext.on_doctree_read(app, document)
+    assert images[0]["alt"] == "cost falls from 0.25 to 0.02"
+    assert "alt" not in images[1]          # no description: the page test names it
+    assert images[2]["alt"] == "written in the cell's metadata"
