@@ -91,6 +91,8 @@ def explore(draw, panels=None, /, **grids):
     """
     import matplotlib.pyplot as plt
 
+    from . import alt
+
     if not grids:
         raise ValueError("explore needs at least one slider, e.g. learning_rate=[0.01, 0.1, 1]")
     for name, values in grids.items():
@@ -117,7 +119,8 @@ def explore(draw, panels=None, /, **grids):
                 else:
                     fig, axes = panels.new()
                     draw(axes, **values)
-                children.append(widgets.Image(value=_png(fig), format="png"))
+                # each frame carries its description (bp.plots.alt, or written from the figure)
+                children.append(alt.image(_png(fig), alt.describe(fig)))
                 plt.close(fig)
         stack = widgets.Stack(children, selected_index=0)
         widgets.jslink((sliders[level], "index"), (stack, "selected_index"))
