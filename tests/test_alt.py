@@ -218,6 +218,46 @@ def test_a_frame_widget_carries_its_description():
     assert state["description"] == ""
 
 
+
+def frames(box):
+    """The Image widgets of an explore box, in the order of its sliders' values."""
+    import ipywidgets as widgets
+
+    def walk(widget):
+        if isinstance(widget, widgets.Image):
+            return [widget]
+        return [leaf for child in widget.children for leaf in walk(child)]
+    return walk(box.children[-1])
+
+
+def test_every_slider_frame_carries_its_description():
+    def draw(learning_rate):
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.plot(0.25 * np.exp(-learning_rate * np.arange(50)), label=f"η = {learning_rate:g}")
+        ax.set(xlabel="epoch", yscale="log")
+        return fig
+
+    rates = [0.01, 0.1, 1.0]
+    box = bp.explore(draw, learning_rate=rates)
+    for frame, eta in zip(frames(box), rates):
+        assert frame.value[:4] == b"\x89PNG"
+        assert frame.tooltip == (f"x: epoch, 0 to 49. y: log scale. η = {eta:g}: falls from 0.25 "
+                                 f"to {number(0.25 * np.exp(-eta * 49))}.")
+        assert frame.get_state()["description"] == ""
+
+
+def test_a_slider_frame_described_by_hand_keeps_its_words():
+    panels = bp.plots.Panels(ncols=2)
+
+    def draw(axes, batch_size):
+        axes[0].plot([0, batch_size])
+        bp.plots.alt(axes[0], f"batch size {batch_size}: the cost of one update")
+
+    box = bp.explore(draw, panels, batch_size=[1, 16])
+    assert [f.tooltip for f in frames(box)] == [
+        "batch size 1: the cost of one update", "batch size 16: the cost of one update"]
+
+
 # ---------------------------------------------------------------- in a kernel
 
 NOTEBOOK = [
