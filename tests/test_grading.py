@@ -82,6 +82,20 @@ def numerical_gradient(f, theta, eps=1e-6):
     "momentum_step": "def momentum_step(theta, velocity, grad, learning_rate, momentum):\n"
                      "    velocity = momentum * velocity + learning_rate * grad\n"
                      "    return theta + velocity, velocity\n",
+    # the classic bug of reverse mode: a broadcast value's gradient not summed over its uses
+    "add_backward": "def add_backward(grad_out, a, b):\n    return grad_out, grad_out\n",
+    "matmul_backward": "def matmul_backward(grad_out, A, B):\n"           # grad_B transposed
+                       "    return grad_out @ B.T, grad_out.T @ A\n",
+    "softmax": "def softmax(Z):\n    E = np.exp(Z)\n"                       # overflows at large z
+               "    return E / np.sum(E, axis=1, keepdims=True)\n",
+    "softmax_output_error": "def softmax_output_error(Z, Y):\n    A = softmax(Z)\n"
+                            "    return (A - Y) * A * (1 - A)\n",        # a σ′-like factor
+    "he_initialization": """
+def he_initialization(sizes, rng):
+    weights = [rng.normal(0.0, np.sqrt(1.0 / n_in), size=(n_out, n_in))   # LeCun's, not He's
+               for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return weights, [np.zeros(n_out) for n_out in sizes[1:]]
+""",
     "momentum_descent": """
 def momentum_descent(grad, x0, learning_rate, momentum, steps):
     x, v, path = np.array(x0, dtype=float), np.zeros(len(x0)), []    # x0 left out of the path
@@ -114,6 +128,17 @@ CALLS_BPKIT = {
     "numerical_gradient": "from bpkit.gradcheck import numerical_gradient\n",
     "relative_error": "import bpkit\nrelative_error = bpkit.relative_error\n",
     "momentum_step": "from bpkit.grading.checks import momentum_step_reference as momentum_step\n",
+    "add_backward": "from bpkit.grading.checks.autodiff import add_backward_reference as "
+                    "add_backward\n",
+    "matmul_backward": "import bpkit\n\ndef matmul_backward(grad_out, A, B):\n"
+                       "    a, b = bpkit.autodiff.Tensor(A), bpkit.autodiff.Tensor(B)\n"
+                       "    (a @ b).backward(grad_out)\n    return a.grad, b.grad\n",
+    "softmax": "import bpkit\nsoftmax = bpkit.softmax\n",
+    "softmax_output_error": "from bpkit import output_error as reference\n\n"
+                            "def softmax_output_error(Z, Y):\n"
+                            "    return reference(softmax(Z), Y, Z, 'categorical_cross_entropy', 'softmax')\n",
+    "he_initialization": "import bpkit.init\n\ndef he_initialization(sizes, rng):\n"
+                         "    return bpkit.init.initialize(sizes, 'he', rng)\n",
     "momentum_descent": "import bpkit\n\n"
                         "def momentum_descent(grad, x0, learning_rate, momentum, steps):\n"
                         "    return bpkit.gradient_descent(grad, x0, learning_rate, steps, "
