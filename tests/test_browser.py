@@ -194,6 +194,56 @@ def move_every_slider(page):
             press_right_and_see_new_figure(page, box, handle, timeout=5000)
 
 
+def undescribed(images):
+    """The [src, alt] of images whose alt text says nothing: none, empty, or a file name."""
+    def names_a_file(src, alt):
+        alt = alt.strip()
+        return (alt in src or alt.rsplit("/", 1)[-1] in src
+                or re.search(r"\.(png|jpe?g|gif|svg|webp)$", alt, re.I))
+    return [[src[:80], alt] for src, alt in images if alt is None or not alt.strip()
+            or names_a_file(src, alt)]
+
+
+def undescribed_frames(source):
+    """Slider frames (the Image widgets of a Stack) that the page's widget state leaves
+    without a description: the frames not yet shown are checked here, in the state."""
+    match = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>',
+                      source, re.S)
+    if not match:
+        return []
+    state = json.loads(match.group(1))["state"]      # raw JSON: the page does not escape it
+    frames = [child.removeprefix("IPY_MODEL_") for model in state.values()
+              if model["model_name"] == "StackModel" for child in model["state"]["children"]]
+    return [f for f in frames if state[f]["model_name"] == "ImageModel"
+            and not (state[f]["state"].get("tooltip") or "").strip()]
+
+
+@pytest.mark.parametrize("doc", chapter_pages())
+def test_every_image_says_what_it_shows(browser, site, doc):
+    """Every <img> has alt text, and it is a description, not a file name: each chapter
+    figure, and each slider frame once the widget manager has drawn it."""
+    base, html = site
+    page = browser.new_page()
+    with screenshot_on_failure(page, "alt-" + doc.replace("/", "_")):
+        page.goto(f"{base}/{doc}.html", wait_until="networkidle")
+        source = (html / f"{doc}.html").read_text()
+        missing = undescribed_frames(source)
+        assert not missing, f"{len(missing)} slider frames have no description: {missing[:3]} …"
+        if re.search(r"<script type=\"application/vnd.jupyter.widget-view\+json\">", source) \
+                and "ImageModel" in source:
+            page.wait_for_selector("img.widget-image", timeout=20000)
+            # a frame the manager draws later (its slider moved) is described as it appears
+            for box in page.query_selector_all(".widget-vbox"):
+                handle = box.query_selector(".widget-slider .noUi-handle")
+                if handle and box.query_selector("img.widget-image"):
+                    press_right_and_see_new_figure(page, box, handle, timeout=5000)
+        images = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.src, i.getAttribute('alt')])")
+        assert not undescribed(images), undescribed(images)
+        frames = page.eval_on_selector_all("img.widget-image", "imgs => imgs.map(i => i.alt)")
+        assert all(len(alt) > 20 for alt in frames), frames     # a description, not a word
+    page.close()
+
+
 def test_search_finds_backpropagation(browser, site):
     base, _ = site
     page = browser.new_page()
