@@ -100,7 +100,8 @@ def _colour_names(panels):
     names = {}
     for ax in panels:
         for line in ax.get_lines():
-            if _label(line):
+            # a labelled marker ("end", "minimum") names a point, not a colour
+            if _label(line) and len(line.get_xdata()) != 1:
                 names.setdefault(_colour(line.get_color()), set()).add(_label(line))
     return {colour: labels.pop() for colour, labels in names.items() if len(labels) == 1}
 
@@ -121,8 +122,10 @@ def _panel(ax, colorbars=(), colours=None):
     parts += _bars(ax)
     parts += _notes(ax)
     text = " ".join(p for p in parts if p)
-    if len(text) > PANEL_CHARS:
-        text = text[:PANEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+    if len(text) > PANEL_CHARS:     # whole sentences, as many as fit; else whole words
+        cut = text[:PANEL_CHARS - 1]
+        end = cut.rfind(". ")
+        text = cut[:end + 1] + " …" if end > PANEL_CHARS // 2 else cut.rsplit(" ", 1)[0].rstrip(",;:.") + "…"
     return text or "empty."
 
 
@@ -426,12 +429,13 @@ def _images(ax, colorbars):
         else:
             text += f", values {number(data.min())} to {number(data.max())}"
             if rows * cols <= 1000:
-                text += _extremes(ax, data)
+                diagonal = _diagonal(ax, data)     # then the empty cells say nothing
+                text += _extremes(ax, data, lowest=not diagonal) + diagonal
         texts.append(text + _colorbar_note(image, colorbars) + ".")
     return texts
 
 
-def _extremes(ax, data):
+def _extremes(ax, data, lowest=True):
     """"; highest 42 at batch size m 16, learning rate η 3; lowest …": cells named by their tick labels."""
     xnames, ynames = _tick_names(ax, "x"), _tick_names(ax, "y")
     xlabel, ylabel = plain(ax.get_xlabel()), plain(ax.get_ylabel())
@@ -442,8 +446,20 @@ def _extremes(ax, data):
         row = ynames.get(r, number(r)) if ynames else number(r)
         return (f"{xlabel or 'column'} {col}, {ylabel or 'row'} {row}")
     filled = data.filled(np.nan)
-    return (f"; highest {number(np.nanmax(filled))} at {cell(np.nanargmax(filled))}; "
-            f"lowest {number(np.nanmin(filled))} at {cell(np.nanargmin(filled))}")
+    text = f"; highest {number(np.nanmax(filled))} at {cell(np.nanargmax(filled))}"
+    if lowest:
+        text += f"; lowest {number(np.nanmin(filled))} at {cell(np.nanargmin(filled))}"
+    return text
+
+
+def _diagonal(ax, data):
+    """"; the diagonal holds 96.7% of the total": a table of counts with the same labels on
+    both sides (a confusion matrix: predicted against true)."""
+    names = _tick_names(ax, "x")
+    if (data.shape[0] != data.shape[1] or not names or names != _tick_names(ax, "y")
+            or data.min() < 0 or data.sum() <= 0):
+        return ""
+    return f"; the diagonal holds {100 * np.trace(data.filled(0)) / data.sum():.3g}% of the total"
 
 
 def _tick_names(ax, which):

@@ -151,6 +151,32 @@ def test_an_image_names_its_extremes_by_the_tick_labels():
     assert "colour bar: final cost" in text
 
 
+def test_a_confusion_matrix_says_how_much_lies_on_its_diagonal():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 5, (10, 10)) + np.diag(rng.integers(30, 60, 10))
+    fig, ax = plt.subplots()
+    ax.imshow(counts, cmap="Blues")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set(xlabel="predicted", ylabel="true")
+    text = alt.describe(fig)
+    r, c = np.unravel_index(counts.argmax(), counts.shape)
+    assert text == (f"x: predicted. y: true. A 10×10 image, values {number(counts.min())} to "
+                    f"{number(counts.max())}; highest {number(counts.max())} at predicted {c}, "
+                    f"true {r}; the diagonal holds {100 * np.trace(counts) / counts.sum():.3g}% "
+                    "of the total.")
+
+
+def test_a_long_panel_keeps_whole_sentences():
+    fig, ax = plt.subplots()
+    for k in range(1, 9):
+        ax.plot(np.linspace(1, 1 / k, 30), label=f"run number {k} of the long comparison")
+    text = alt.describe(fig)
+    assert len(text) <= alt.PANEL_CHARS and text.endswith(". …")
+    assert "All 8 curves start at 1. run number 1 of the long comparison: ends at 1." in text
+    assert "run number 5 of the long comparison: falls to 0.2. …" in text
+
+
 def test_a_grid_of_small_pictures_lists_their_titles():
     fig, axes = plt.subplots(3, 10)
     digits = np.random.default_rng(0).integers(0, 10, 30)
