@@ -10,7 +10,7 @@ costs are means over the batch; float64 unless asked otherwise.
 """
 import importlib
 
-from . import autodiff, datasets, engines, seeds
+from . import alt, autodiff, datasets, engines, seeds
 from .activations import (ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation, get_output_activation,
                           identity, identity_prime, log_softmax, log_sum_exp, relu, relu_prime,
                           sigmoid, sigmoid_prime, softmax, softmax_jacobian, tanh, tanh_prime)
