@@ -16,6 +16,7 @@ from .equations import check_bias_gradient, check_hidden_error, check_output_err
 from .functions import check_quadratic_cost, check_quadratic_cost_gradient, check_sigmoid, \
     check_sigmoid_prime
 from .gradients import check_numerical_gradient, check_relative_error
+from .initialization import check_he_initialization
 from .momentum import check_momentum_descent, check_momentum_step, momentum_step_reference
 from .training import check_backprop, check_train_epoch, check_update_mini_batch
 from .softmax import check_softmax, check_softmax_output_error
