@@ -254,14 +254,15 @@ class CountedCost:
     """C(θ) and ∇C(θ) of ``net`` on (X, Y), as ``scipy.optimize.minimize(..., jac=True)`` calls it.
 
     Every call is one gradient evaluation (a forward and a backward pass) and is kept:
-    ``costs[i]`` is the cost at the point of call i + 1, a point its optimizer chose with
-    the i gradients before it. Works on a copy of ``net``.
+    ``costs[i]`` is the cost at the point of call i + 1. An optimizer that tries points
+    (a line search) and accepts some reports each accepted one to ``accept``, which keeps
+    ``(evaluations so far, its cost)`` in ``accepted``. Works on a copy of ``net``.
     """
 
     def __init__(self, net, X, Y):
         self.net = net.copy()
         self.X, self.Y = self.net.check_input(X), self.net.check_target(Y)
-        self.costs = []
+        self.costs, self.accepted = [], []
 
     def __call__(self, theta):
         set_parameter_vector(self.net, theta)
@@ -269,14 +270,22 @@ class CountedCost:
         self.costs.append(self.net.total_cost(self.X, self.Y))
         return self.costs[-1], np.concatenate([g.ravel() for g in grad_w + grad_b])
 
+    def accept(self, cost):
+        self.accepted.append((self.evaluations, float(cost)))
+
     @property
     def evaluations(self):
         return len(self.costs)
 
-    def best(self):
-        """Entry k: the lowest cost among the points chosen with at most k gradients, ``(k,)``:
-        comparable entry by entry with a ``History.cost`` of full-batch gradient descent."""
-        return np.minimum.accumulate(self.costs)
+    def curve(self):
+        """Entry k: the cost at the last point accepted after k gradient evaluations (entry 0
+        and until the first acceptance: the start), shape ``(evaluations + 1,)``. Comparable
+        entry by entry with the ``History.cost`` of full-batch gradient descent, which uses
+        one gradient per update."""
+        curve = np.full(self.evaluations + 1, self.costs[0] if self.costs else np.nan)
+        for evaluations, cost in self.accepted:
+            curve[evaluations:] = cost
+        return curve
 
 
 def lbfgs(net, X, Y, max_evaluations=1000, memory=10):
@@ -285,15 +294,20 @@ def lbfgs(net, X, Y, max_evaluations=1000, memory=10):
     Runs until ``max_evaluations`` gradient evaluations (SciPy may finish the iteration
     it is in), or until SciPy's own tests stop it (a gradient of at most 1e-12, or a line
     search that finds no lower point). ``memory`` is the number m of past steps kept.
-    Returns ``(counted, result)``: the ``CountedCost`` with every evaluation, and SciPy's
-    ``OptimizeResult`` (``nit`` iterations, ``message``).
+    Returns ``(counted, result)``: the ``CountedCost`` with every evaluation and every
+    accepted iterate, and SciPy's ``OptimizeResult`` (``nit`` iterations, ``message``).
     """
     from scipy.optimize import minimize
 
     max_evaluations = check_int("max_evaluations", max_evaluations, 1)
     memory = check_int("memory", memory, 1)
     counted = CountedCost(net, X, Y)
+
+    def accepted(intermediate_result):      # SciPy passes the iterate by this parameter name
+        counted.accept(intermediate_result.fun)
+
     result = minimize(counted, parameter_vector(net), jac=True, method="L-BFGS-B",
+                      callback=accepted,
                       options={"maxfun": max_evaluations, "maxiter": max_evaluations,
                                "maxcor": memory, "gtol": 1e-12, "ftol": 0.0})
     set_parameter_vector(net, result.x)

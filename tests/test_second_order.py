@@ -195,8 +195,9 @@ def test_counted_cost_returns_backprops_gradient_and_keeps_every_call():
     np.testing.assert_array_equal(grad, ex.gradient_vector(net, X, Y))
     counted(theta + 0.1 * v)
     counted(theta - 0.1 * v)
+    counted.accept(counted.costs[-1])          # an optimizer accepts the third point
     assert counted.evaluations == 3
-    assert list(counted.best()) == list(np.minimum.accumulate(counted.costs))
+    assert list(counted.curve()) == [cost] * 3 + [counted.costs[-1]]
     assert np.array_equal(ex.parameter_vector(net), theta)      # the calls used a copy
 
 
@@ -207,7 +208,11 @@ def test_lbfgs_trains_the_network_and_counts_every_evaluation():
     counted, result = so.lbfgs(net, X, Y, max_evaluations=60)
     assert counted.evaluations == result.nfev
     assert result.nfev >= result.nit          # a line search can take more than one evaluation
+    assert len(counted.accepted) == result.nit
     assert counted.costs[0] == start
+    curve = counted.curve()
+    assert len(curve) == result.nfev + 1 and curve[0] == start and curve[-1] == result.fun
+    assert np.all(np.diff(curve) <= 0)        # every accepted iterate lowered the cost
     assert net.total_cost(X, Y) == pytest.approx(result.fun, rel=1e-12)
     assert net.total_cost(X, Y) < 0.5 * start
     with pytest.raises(ValueError, match="max_evaluations"):
