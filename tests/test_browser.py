@@ -3,8 +3,10 @@
 (a) The built book, served on 127.0.0.1: every page loads with no failed request
 and no request to another host, math is typeset by the site's own MathJax,
 figures load, kernel-free sliders change their figure, search works.
-(b) JupyterLab on 127.0.0.1: a chapter is run top to bottom, its slider is
-moved with the keyboard, and the figure changes.
+(b) JupyterLab on 127.0.0.1, on the trusted copies ``bpkit lab`` makes: every chapter
+with a live slider opens with its saved sliders drawn as widgets, runs top to bottom,
+and each live slider, moved with the keyboard, redraws its figure, shown no wider
+than its own pixels.
 (c) The built book is the student edition: no line of a teacher's solution anywhere
 in the site (pages, downloads, ``_sources``), no solution-only word in its search
 index; the exercise pages are the students' copies with their check cells.
@@ -25,8 +27,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -391,63 +391,105 @@ def test_exercise_pages_are_the_students_copies(site):
 
 # ---------------------------------------------------------------- JupyterLab
 
-LAB_NOTEBOOK = "03-gradient-descent.ipynb"
+# The benchmark's harness drives JupyterLab as a learner would; the test reuses it.
+sys.path.insert(0, str(ROOT / "bench"))
+import bench_lab  # noqa: E402
+
+LIVE_CHAPTERS = bench_lab.chapters_with_live_sliders()
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+# The figure's pixels, folded into one number: to tell whether the picture changed.
+PIXELS = """img => {
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext('2d');
+    context.drawImage(img, 0, 0);
+    let hash = 0;
+    for (const v of context.getImageData(0, 0, canvas.width, canvas.height).data)
+        hash = (hash * 31 + v) | 0;
+    return hash; }"""
+
+
+def saved_widgets(chapter):
+    """Does the book store ``chapter`` with its widgets' state (the saved sliders)?"""
+    return WIDGET_STATE in json.loads((ROOT / "book" / chapter).read_text())["metadata"].get(
+        "widgets", {})
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on 127.0.0.1 with a throwaway config, serving a copy of the book."""
-    home = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "book", home / "book", ignore=shutil.ignore_patterns("_build", "_vendor"))
-    config = home / "config"
-    (config / "labconfig").mkdir(parents=True)
-    # no news toast over the notebook
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config),
-           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
-    port = free_port()
-    jupyter = Path(sys.executable).with_name("jupyter")
-    proc = subprocess.Popen(
-        [str(jupyter), "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         "--ServerApp.token=", "--ServerApp.password=", "--allow-root",
-         f"--ServerApp.root_dir={home / 'book'}", "--LabApp.news_url=None",
-         "--ServerApp.port_retries=0"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:   # up when its REST API answers
-        try:
-            with urllib.request.urlopen(f"{url}/api", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None, "JupyterLab exited at start-up"
-        assert time.time() < deadline, "JupyterLab did not start within 90 s"
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+def lab_chapters(browser, tmp_path_factory):
+    """Every chapter with a live slider, opened as a learner opens it: JupyterLab on
+    127.0.0.1 serving a fresh ``bpkit lab --prepare-only`` workspace (trusted copies, with
+    home, Jupyter data and config folders of its own), one page per chapter. Each page is
+    looked at before anything runs; then Run All starts in every page, so that the
+    chapters run side by side, each in its kernel. Yields ``(url, {chapter: (page, watch,
+    saved, error)})``: ``saved`` is what the page showed before running (sliders drawn,
+    the text of each output), ``error`` what went wrong meanwhile, for its test to report."""
+    with bench_lab.running_lab(tmp_path_factory.mktemp("lab")) as (url, _, _):
+        chapters = {}
+        for chapter in LIVE_CHAPTERS:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.add_init_script(bench_lab.PAGE_CLOCK)
+            chapters[chapter] = [page, PageWatch(page, urlparse(url).netloc), None, None]
+            with record_error(chapters[chapter], chapter):
+                bench_lab.open_chapter(page, url, chapter)
+                if saved_widgets(chapter):   # JupyterLab draws them once the kernel is up
+                    page.wait_for_selector(f"{bench_lab.NOTEBOOK} .jp-OutputArea-output "
+                                           ".widget-slider", timeout=60000)
+                chapters[chapter][2] = page.evaluate("""notebook => {
+                    notebook = document.querySelector(notebook);
+                    return {sliders: notebook.querySelectorAll('.widget-slider').length,
+                            outputs: [...notebook.querySelectorAll('.jp-OutputArea-output')]
+                                     .map(o => o.textContent)}; }""", bench_lab.NOTEBOOK)
+        for chapter, opened in chapters.items():
+            if opened[3] is None:
+                with record_error(opened, chapter):
+                    bench_lab.start_run_all(opened[0])
+        yield url, {chapter: tuple(opened) for chapter, opened in chapters.items()}
+        for page, *_ in chapters.values():
+            page.close()
 
 
-def test_chapter_runs_in_jupyterlab_and_slider_redraws(browser, lab):
-    if not (ROOT / "book" / LAB_NOTEBOOK).exists():
-        pytest.skip(f"{LAB_NOTEBOOK} is not written yet")
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    watch = PageWatch(page, urlparse(lab).netloc)
-    with screenshot_on_failure(page, "jupyterlab"):
-        page.goto(f"{lab}/lab/tree/{LAB_NOTEBOOK}", timeout=60000)
-        # the kernel must be ready, or Run All opens a "Select Kernel" dialog
-        page.wait_for_selector(".jp-KernelName:has-text('Python 3 (ipykernel)')", timeout=60000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60000)
-        page.click("li.lm-MenuBar-item:has-text('Run')")
-        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-        slider = page.wait_for_selector(".jp-OutputArea .widget-slider .noUi-handle", timeout=120000)
-        box = slider.evaluate_handle("h => h.closest('.widget-vbox')")
-        page.wait_for_function("b => [...b.querySelectorAll('img')].some(i => i.offsetParent)",
-                               arg=box, timeout=60000)
-        press_right_and_see_new_figure(page, box, slider, timeout=10000)
+@contextlib.contextmanager
+def record_error(opened, chapter):
+    """Keep an error of the fixture, and a screenshot, for the chapter's own test to report."""
+    try:
+        yield
+    except Exception as exc:
+        opened[3] = exc
+        ARTIFACTS.mkdir(exist_ok=True)
+        opened[0].screenshot(path=str(ARTIFACTS / f"jupyterlab-{chapter}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("chapter", LIVE_CHAPTERS)
+def test_live_sliders_in_jupyterlab(lab_chapters, chapter):
+    """The chapter's saved sliders are drawn as widgets before anything runs; after Run
+    All, every live slider redraws its figure when moved, at the figure's natural size."""
+    url, chapters = lab_chapters
+    page, watch, saved, error = chapters[chapter]
+    assert saved_widgets(chapter), f"{chapter} is stored without its widgets' state: " \
+        "execute it (bpkit execute) so that its saved sliders show"
+    if error is not None:
+        raise error
+    assert saved["sliders"] > 0, "no saved slider drawn before running"
+    assert not [text for text in saved["outputs"] if "VBox(children=" in text], \
+        "a saved slider is shown as text: the copy is not trusted"
+    with screenshot_on_failure(page, f"jupyterlab-{chapter}"):
+        bench_lab.wait_until_run(page, timeout=600_000)
+        boxes = bench_lab.live_boxes(page)
+        assert boxes, "no live slider after Run All"
+        for box in boxes:
+            box.scroll_into_view_if_needed()
+            image = box.query_selector(":scope > img.widget-image")
+            for description, handle in bench_lab.slider_handles(box):
+                at_end = float(handle.get_attribute("aria-valuenow")) == float(
+                    handle.get_attribute("aria-valuemax"))
+                before = image.evaluate(PIXELS)
+                shown = bench_lab.move(page, box, handle, "ArrowLeft" if at_end else "ArrowRight")
+                assert image.evaluate(PIXELS) != before, f"{description}: the figure did not change"
+                (natural, _), (width, _) = shown["natural"], shown["shown"]
+                assert natural > 0 and width <= natural + 0.5, \
+                    f"{description}: a {natural}-pixel figure shown {width:.0f} pixels wide"
         assert not watch.foreign, watch.foreign
-    page.close()
+    bench_lab.shut_down(url, bench_lab.chapter_session(url, chapter)[0])
