@@ -4,9 +4,11 @@
     a floor under H       τ = max(0, floor − λ_min(H))             hessian_shift
     Hv by differences     (∇C(θ + εv̂) − ∇C(θ − εv̂)) ‖v‖ / 2ε      hessian_vector_difference
     Hv exactly            d/dε ∇C(θ + εv) at ε = 0: backprop        hessian_vector_product
-                          differentiated along v (Pearlmutter)
+                          differentiated along v (Pearlmutter, 1994)
     λ_max from products   v ← Hv / ‖Hv‖,  λ ≈ vᵀHv                 power_iteration
     counted evaluations   C(θ), ∇C(θ) for SciPy, every call kept   CountedCost, lbfgs
+
+Chapter 19 derives each of them; the equation labels below are its.
 
 A network's parameters and every vector of this module (v, Hv, the gradient) are
 flat, ``(P,)``, in the order of ``bpkit.experiments.parameter_vector``: W^1, …, W^L
@@ -17,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_int, check_positive
+from ._checks import check_int, check_nonnegative, check_positive
 from .activations import get_activation, sigmoid, sigmoid_prime, softmax_backward
 from .activations import softmax as softmax_rows
 from .backprop import backprop, bias_gradient, hidden_error, output_error, weight_gradient
@@ -27,7 +29,7 @@ from .experiments import gradient_vector, parameter_vector, set_parameter_vector
 # --- Newton's method on a function of a few variables ----------------------------------------
 
 def newton_step(gradient, hessian, damping=0.0):
-    """The (regularised) Newton step Δθ = −(H + τI)⁻¹ g, shape ``(d,)``.
+    """The (regularised) Newton step Δθ = −(H + τI)⁻¹ g (so-newton, so-regularised), ``(d,)``.
 
     ``gradient`` g ``(d,)``, ``hessian`` H ``(d, d)``, ``damping`` τ ≥ 0. With τ = 0 it jumps
     to the stationary point of the quadratic model f + gᵀΔ + ½ΔᵀHΔ: the minimum if H is
@@ -39,8 +41,7 @@ def newton_step(gradient, hessian, damping=0.0):
     if H.shape != (g.size, g.size):
         raise ValueError(f"hessian must be ({g.size}, {g.size}) for a gradient of {g.size} "
                          f"entries, got shape {H.shape}")
-    if not np.isfinite(damping) or damping < 0:
-        raise ValueError(f"damping must be a finite number >= 0, got {damping!r}")
+    damping = check_nonnegative("damping", damping)
     try:
         return -np.linalg.solve(H + damping * np.eye(g.size), g)
     except np.linalg.LinAlgError:
@@ -82,7 +83,7 @@ def newton(grad, hessian, x0, steps, floor=None):
 # --- Hessian-vector products of a network's cost ----------------------------------------------
 
 def hessian_vector_difference(net, X, Y, v, eps=1e-5):
-    """Hv by a central difference of two backprops along v, shape ``(P,)``:
+    """Hv by a central difference of two backprops along v (so-hv-difference), shape ``(P,)``:
 
         Hv ≈ (∇C(θ + ε v̂) − ∇C(θ − ε v̂)) / 2ε · ‖v‖,   v̂ = v / ‖v‖.
 
@@ -123,7 +124,7 @@ def split_vector(net, v):
 
 
 def tangent_forward(net, X, V, c):
-    """The forward pass with each value's derivative along v = (V, c) beside it:
+    """The forward pass with each value's derivative along v = (V, c) beside it (so-r-forward):
 
         Ż^l = Ȧ^{l-1} (W^l)ᵀ + A^{l-1} (V^l)ᵀ + c^l,    Ȧ^l = σ′(Z^l) ⊙ Ż^l,    Ȧ^0 = 0.
 
@@ -152,7 +153,7 @@ def hessian_vector_product(net, X, Y, v):
     """Hv exactly, for about the cost of two backprops: Pearlmutter's R-operator, ``(P,)``.
 
     Hv = d/dε ∇C(θ + εv) at ε = 0, so every line of backprop is differentiated along v
-    (a dot marks that derivative; V^l, c^l are v's parts for W^l, b^l):
+    (a dot marks that derivative; V^l, c^l are v's parts for W^l, b^l), as in (so-r-backward):
 
         BP1·  Δ̇^L = Ȧ^L ⊙ σ′(Z^L) + (A^L − Y) ⊙ σ″(Z^L) ⊙ Ż^L   (quadratic cost)
               Δ̇^L = Ȧ^L                  (Δ^L = A^L − Y: cross-entropy with sigmoid,
@@ -225,7 +226,7 @@ def power_iteration(matvec, size, iterations=200, tol=1e-8, seed=0):
     """The eigenvalue of largest magnitude of a symmetric matrix known only by ``matvec(v)``.
 
     From a random unit v (drawn with ``seed``), repeat w = Hv, λ = vᵀw (the Rayleigh
-    quotient), v ← w / ‖w‖: each product multiplies v's component along eigenvector i by
+    quotient), v ← w / ‖w‖ (so-power): each product multiplies v's component along eigenvector i by
     λ_i, so the one with the largest |λ_i| comes to dominate, the others shrinking by
     |λ_2 / λ_1| per product. Stops when λ changes by less than ``tol`` (relative), or after
     ``iterations`` products. Near a minimum the largest |λ| is λ_max. Returns ``Eigen``.
