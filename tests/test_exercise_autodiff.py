@@ -179,3 +179,62 @@ def test_the_policy_accepts_the_solution_and_the_honest_mistakes(exercise):
     given = teacher_namespace(TEACHER)
     assert policy.problems(SOLUTIONS[exercise], given) == []
     assert policy.problems(WRONG[exercise], given) == []
+
+
+#: A hostile review's answers, verbatim, which passed every case, visible and hidden,
+#: while b was only ever broadcast along axis 0 and no input had three axes.
+EVASIVE = {
+    # b's gradient always grad_out summed over axis 0: right for a bias, a row, a batch
+    "b treated as a bias only": ("""
+def add_backward(grad_out, a, b):
+    g = np.asarray(grad_out, dtype=float)
+    ga = g
+    while ga.ndim > np.ndim(a):
+        ga = ga.sum(axis=0)
+    for axis, size in enumerate(np.shape(a)):
+        if size == 1 and ga.shape[axis] != 1:
+            ga = ga.sum(axis=axis, keepdims=True)
+    gb = g if np.shape(b) == g.shape else g.sum(axis=0).reshape(np.shape(b))
+    return ga, gb
+""", "FAIL a matrix plus a column, (4, 3) + (4, 1)"),
+    # sums the leading axes, then axes 0 and 1 of a matrix only
+    "2-D only": ("""
+def add_backward(grad_out, a, b):
+    def red(g, shape):
+        while g.ndim > len(shape):
+            g = g.sum(axis=0)
+        if len(shape) == 2:
+            if shape[0] == 1:
+                g = g.sum(axis=0, keepdims=True)
+            if shape[1] == 1:
+                g = g.sum(axis=1, keepdims=True)
+        return g
+    g = np.asarray(grad_out, dtype=float)
+    return red(g, np.shape(a)), red(g, np.shape(b))
+""", "FAIL three axes, (2, 1, 3) + (4, 3)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVASIVE))
+def test_an_answer_right_only_for_a_batch_axis_or_two_axes_fails_what_the_student_sees(name, capsys):
+    text, fails = EVASIVE[name]
+    with pytest.raises(harness.CheckFailed):
+        checks.check_add_backward(answer("add_backward", text))
+    assert fails in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_solution_passes_the_grading_cases_of_random_broadcast_shapes(monkeypatch, seed, capsys):
+    monkeypatch.setenv(harness.GRADING_SEED, str(seed))
+    checks.check_add_backward(answer("add_backward", SOLUTIONS["add_backward"]))
+    assert "10/10 cases pass [" in capsys.readouterr().out
+
+
+def test_the_grading_cases_broadcast_over_three_axes_on_either_side():
+    from bpkit.grading.checks.autodiff import _broadcast_shapes
+    pairs = [_broadcast_shapes(np.random.default_rng(seed)) for seed in range(200)]
+    for a, b in pairs:
+        np.broadcast_shapes(a, b)       # raises if they do not broadcast
+    assert any(len(a) == 3 for a, _ in pairs) and any(len(b) == 3 for _, b in pairs)
+    assert any(a == () for a, _ in pairs) and any(b == () for _, b in pairs)
+    assert any(len(b) == 2 and b[-1] == 1 != np.broadcast_shapes(a, b)[-1] for a, b in pairs)

@@ -35,6 +35,17 @@ def _add_case(label, a_shape, b_shape, seed):
     return Case(label, inputs, add_backward_reference(grad_out, a, b))
 
 
+def _broadcast_shapes(rng):
+    """Two shapes that broadcast together, drawn at random: up to three axes of 2 to 4,
+    each side dropping leading axes and setting axes to 1 independently of the other."""
+    full = [int(rng.integers(2, 5)) for _ in range(int(rng.integers(1, 4)))]
+
+    def one():
+        return tuple(1 if rng.random() < 0.4 else n
+                     for n in full[int(rng.integers(0, len(full) + 1)):])
+    return one(), one()
+
+
 def check_add_backward(add_backward):
     """The backward pass of out = a + b with numpy's broadcasting: (grad_a, grad_b), each
     shaped like its input, ``grad_out`` summed over the axes that input was broadcast along."""
@@ -46,13 +57,19 @@ def check_add_backward(add_backward):
         _add_case("a column plus a row, (3, 1) + (1, 4)", (3, 1), (1, 4), 5),
         _add_case("a number plus a matrix, () + (2, 3)", (), (2, 3), 6),
         _add_case("a batch of one plus a bias, (1, 3) + (3,)", (1, 3), (3,), 7),
+        # b broadcast along its last axis, as a number, and over three axes: a gradient
+        # summed over axis 0 only, or over the two axes of a matrix only, fails these
+        _add_case("a matrix plus a column, (4, 3) + (4, 1)", (4, 3), (4, 1), 8),
+        _add_case("a matrix plus a number, (2, 3) + ()", (2, 3), (), 9),
+        _add_case("three axes, (2, 1, 3) + (4, 3)", (2, 1, 3), (4, 3), 10),
     ]
 
     def hidden(rng):
         n, m = 1 + size_from(rng, 6), 1 + size_from(rng, 6)
         return [_add_case("", (n, m), (m,), seed_from(rng)),
                 _add_case("", (n, 1), (1, m), seed_from(rng)),
-                _add_case("", (1, m), (n, m), seed_from(rng))]
+                _add_case("", (1, m), (n, m), seed_from(rng)),
+                *(_add_case("", *_broadcast_shapes(rng), seed_from(rng)) for _ in range(3))]
     check("add_backward", add_backward, cases, hidden=hidden,
           compare=named(("grad_a", "grad_b")))
 
