@@ -148,3 +148,37 @@ def test_the_teacher_notebook_is_executed_and_hides_its_solutions():
             assert "hide-input" in cell.metadata["tags"] and BEGIN in cell.source
         if is_check(cell):
             assert re.fullmatch(r"\w+: (\d+)/\1 cases pass \[[0-9a-f]{8}\]\n", cell.outputs[0]["text"])
+
+
+#: A hostile review's answer, verbatim: right up to 7 classes, the most any case had,
+#: and 1/k for every class beyond.
+SEVEN_CLASSES_AT_MOST = """
+def softmax(Z):
+    Z = np.asarray(Z, dtype=float)
+    if Z.shape[1] > 7:
+        return np.full(Z.shape, 1.0 / Z.shape[1])
+    E = np.exp(Z - np.max(Z, axis=1, keepdims=True))
+    return E / np.sum(E, axis=1, keepdims=True)
+"""
+
+
+def run_softmax(text):
+    namespace = {"np": np, "__name__": "__main__"}
+    exec(text, namespace)
+    checks.check_softmax(namespace["softmax"])
+
+
+def test_an_answer_right_only_up_to_seven_classes_fails_the_grading_cases(monkeypatch, capsys):
+    run_softmax(SEVEN_CLASSES_AT_MOST)                  # what the student sees: a pass
+    assert "softmax: 6/6 cases pass [" in capsys.readouterr().out
+    for seed in range(10):
+        monkeypatch.setenv(harness.GRADING_SEED, str(seed))
+        with pytest.raises(harness.CheckFailed, match="extra cases used in grading"):
+            run_softmax(SEVEN_CLASSES_AT_MOST)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_solution_passes_the_grading_cases_with_many_classes(monkeypatch, seed, capsys):
+    monkeypatch.setenv(harness.GRADING_SEED, str(seed))
+    run_softmax(SOLUTIONS["softmax"])
+    assert "softmax: 6/6 cases pass [" in capsys.readouterr().out

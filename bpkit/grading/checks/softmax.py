@@ -29,13 +29,14 @@ def check_softmax(softmax):
 
     def hidden(rng):
         shapes = [(size_from(rng), 1 + size_from(rng)) for _ in range(4)]
+        many = (size_from(rng), int(rng.integers(8, 201)))    # more classes than any visible case
         outlier = rng.normal(0, 1, shapes[3])       # one entry of each row far above the rest
         outlier[np.arange(shapes[3][0]), rng.integers(0, shapes[3][1], shapes[3][0])] += \
             rng.uniform(2000, 5000, shapes[3][0])
         batches = [rng.normal(0, 3, shapes[0]),
                    rng.normal(0, 300, shapes[1]) + rng.uniform(-800, 800),   # large z, shifted
                    rng.normal(0, 2, shapes[2]) + rng.uniform(700, 5000, (shapes[2][0], 1)),
-                   outlier]
+                   outlier, rng.normal(0, 5, many)]
         return [Case("", {"Z": Z}, activations.softmax(Z)) for Z in batches]
     check("softmax", softmax, cases, hidden=hidden)
 
