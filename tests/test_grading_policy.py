@@ -151,6 +151,24 @@ HOSTILE = [
      "        return '{0.__traceback__.tb_frame.f_back}'.format(e)\n",
      "`.format` is not allowed in answers: a format string's fields read attributes"),
     ("x = ('{0.' + '__class__}').format_map\n", "`.format_map` is not allowed"),
+    # a generator paused inside np.errstate(all="raise"): the setting stays for the cells
+    # after it, so numpy raises in the checks of the student's other exercises
+    ("def keep_raising():\n    with np.errstate(all=\"raise\"):  # left open: the generator is never resumed\n"
+     "        yield\n\nheld = keep_raising()\nnext(held)\n\ndef softmax(Z):\n"
+     "    E = np.exp(Z - np.max(Z, axis=1, keepdims=True))\n"
+     "    return E / np.sum(E, axis=1, keepdims=True)\n",
+     "line 3: generators (`yield`) are not allowed in answers"),
+    ("def keep():\n    with np.printoptions(precision=1):\n        yield\nk = keep()\nnext(k)\n",
+     "generators (`yield`) are not allowed"),
+    ("def inner():\n    yield 1\ndef outer():\n    yield from inner()\n",
+     "generators (`yield from`) are not allowed"),
+    # an AttributeError's .obj is the object that lacked the attribute: a module as a value
+    ("import math\n\ndef add_backward(grad_out, a, b):\n    try:\n        math.no_such_name\n"
+     "    except AttributeError as e:\n        m = e.obj                     # the math module, as a value\n"
+     "    g = np.asarray(grad_out, dtype=float) * m.cos(0.0)\n    return g, g\n",
+     "`.obj` is not allowed in answers: an AttributeError's `.obj` is the object"),
+    ("def softmax(Z):\n    try:\n        Z.nothing\n    except AttributeError as e:\n"
+     "        m = e.obj\n    return m\n", "`.obj` is not allowed"),
     # a built-in's name is the answer's own inside a function, never at the top
     ("def input(x):\n    return x\n", "`input` is not allowed"),
     ("def f():\n    return [input for x in range(2)]\n", "`input` is not allowed"),

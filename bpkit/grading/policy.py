@@ -18,7 +18,9 @@ and modules and a block-list for attributes:
   ``net.weights = …`` and ``net.biases = …``;
 - a module is used only through its attributes (``np.exp``), never as a value
   (``m = np``);
-- no ``global``, classes, bare ``except:`` (it would swallow the time limit),
+- no ``global``, classes, generators (``yield``: one paused inside
+  ``with np.errstate(…)`` keeps that setting for the cells after it), bare
+  ``except:`` (it would swallow the time limit),
   or IPython syntax (``%magic``, ``!shell``);
 - of numpy, only what ``numpy_refusal`` allows (below).
 
@@ -92,7 +94,7 @@ BLOCKED_ATTRIBUTES = frozenset("""
     savez_compressed savetxt load loads loadtxt genfromtxt fromfile frombuffer fromregex
     memmap open_memmap DataSource load_library runstring measure lookfor safe_eval
     byte_bounds add_newdoc add_docstring set_numeric_ops bmat open system popen modules
-    builtins sys os importlib import_module subprocess mro format format_map vformat
+    builtins sys os importlib import_module subprocess mro format format_map vformat obj
 """.split())
 #: Why some attributes are refused, where the name does not say it.
 ATTRIBUTE_REASONS = {
@@ -100,6 +102,8 @@ ATTRIBUTE_REASONS = {
               "sight of this check; use an f-string",
 }
 ATTRIBUTE_REASONS["format_map"] = ATTRIBUTE_REASONS["vformat"] = ATTRIBUTE_REASONS["format"]
+ATTRIBUTE_REASONS["obj"] = ("an AttributeError's `.obj` is the object that lacked the "
+                            "attribute, which hands a module over as a value")
 FRAME_PREFIXES = ("gi_", "cr_", "ag_", "f_", "tb_", "co_")
 
 # --- numpy: an allow-list read from numpy's public API (see the module docstring) -------
@@ -210,14 +214,17 @@ ALLOWED_SYNTAX = frozenset(getattr(ast, name) for name in """
     Module Expr FunctionDef Lambda arguments arg Return Assign AugAssign AnnAssign For While If
     With withitem Raise Try ExceptHandler Assert Import ImportFrom alias Pass Break Continue
     Delete Nonlocal BoolOp BinOp UnaryOp IfExp Dict Set List Tuple ListComp SetComp DictComp
-    GeneratorExp comprehension Yield YieldFrom Compare Call keyword FormattedValue JoinedStr
+    GeneratorExp comprehension Compare Call keyword FormattedValue JoinedStr
     Constant Attribute Subscript Slice Starred Name NamedExpr Load Store Del
     And Or Add Sub Mult MatMult Div Mod Pow LShift RShift BitOr BitXor BitAnd FloorDiv
     Invert Not UAdd USub Eq NotEq Lt LtE Gt GtE Is IsNot In NotIn
     Global ClassDef AsyncFunctionDef Await AsyncFor AsyncWith
 """.split())
 SYNTAX_NAMES = {"Match": "`match` statements", "TryStar": "`except*`",
-                "TypeAlias": "`type` statements"}
+                "TypeAlias": "`type` statements",
+                # a generator paused inside `with np.errstate(...)` keeps that setting for
+                # every cell after it, the checks of other exercises included
+                "Yield": "generators (`yield`)", "YieldFrom": "generators (`yield from`)"}
 
 
 def problems(source, namespace, limit=3):
