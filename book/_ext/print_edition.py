@@ -179,8 +179,11 @@ def frame_grid_html(frames):
     for frame in frames:
         source = "data:image/png;base64," + base64.b64encode(frame.png).decode("ascii")
         alt = frame.description or f"The figure at {frame.label}."
+        # a line of the caption breaks between settings, never inside one
+        caption = ", ".join(f'<span class="print-setting">{html.escape(f"{name} = {value}")}'
+                            '</span>' for name, value in frame.settings)
         cells.append(f'<figure class="print-frame"><img src="{source}" alt="{html.escape(alt)}">'
-                     f'<figcaption>{html.escape(frame.label)}</figcaption></figure>')
+                     f'<figcaption>{caption}</figcaption></figure>')
     names = list(dict.fromkeys(name for frame in frames for name, _ in frame.settings))
     intro = (f'<p class="print-frames-intro">All {len(frames)} settings of the '
              f'slider{"s" if len(names) > 1 else ""} {html.escape(", ".join(names))}:</p>'
