@@ -9,6 +9,7 @@
     bpkit lab [--reset [NOTEBOOK ...]] [--workspace DIR] [JUPYTERLAB ARGS ...]
                                               JupyterLab on the learner's own copies of
                                               the chapters (the book stays as it is)
+    bpkit pdf [--out FILE]                    the book as a PDF (_build/pdf/book.pdf)
 """
 import argparse
 import sys
@@ -146,6 +147,22 @@ def _lab(args):
         return 2
 
 
+def _pdf(args):
+    from .pdf import PdfError, build_pdf
+
+    try:
+        report = build_pdf(args.root, args.out, timeout=args.timeout)
+    except PdfError as exc:
+        print(f"bpkit pdf: {exc}", file=sys.stderr)
+        return 2
+    for url in report.refused:
+        print(f"refused (not served by the book): {url}")
+    print(f"wrote {report.pdf}: {report.pages} pages, {report.size / 2**20:.1f} MB, "
+          f"{report.equations} equations; built in {report.build_seconds:.0f} s, "
+          f"printed in {report.print_seconds:.0f} s")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="bpkit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -211,6 +228,19 @@ def build_parser():
     lab.add_argument("--prepare-only", action="store_true",
                      help="prepare the workspace, do not start JupyterLab")
     lab.set_defaults(run=_lab, passes_on_unknown=True)
+
+    pdf = sub.add_parser("pdf", help="the book as a PDF, printed by Chromium",
+                         description="Build the book (student edition, from the notebooks' "
+                                     "stored outputs) as one page and print it with Chromium: "
+                                     "every slider as a grid of its frames, every chapter on a "
+                                     "new page.")
+    pdf.add_argument("--out", metavar="FILE", default=None,
+                     help="the PDF to write (default: _build/pdf/book.pdf)")
+    pdf.add_argument("--root", metavar="DIR", default=None,
+                     help="the book's repository (default: the clone bpkit is installed from)")
+    pdf.add_argument("--timeout", type=float, default=300,
+                     help="seconds to wait for the page to load and typeset (default 300)")
+    pdf.set_defaults(run=_pdf)
     return parser
 
 
