@@ -128,6 +128,8 @@ def test_feedback_pages_show_cases_and_hide_grading_inputs(tmp_path):
     assert "fails on the extra cases used in grading" in bob and "a grading case" not in bob
     assert "&lt;cho &amp; co&gt;" in pages["cho_co.html"] and "2 of 2 points" in pages["cho_co.html"]
     assert "<script" not in ann and "http" not in ann.replace("http-equiv", "")
+    # the seed would let a student draw the grading cases and memorise them for a regrade
+    assert all("seed" not in page.lower() for page in pages.values())
     shown = grade([root / "bob"], source=EXERCISES, seed=seed, jobs=1, show_hidden=True)
     [page] = write_feedback(shown, tmp_path / "fb2")
     assert "FAIL a grading case: z = " in page.read_text()
@@ -274,6 +276,9 @@ def test_a_class_end_to_end(tmp_path, capsys):
     assert "4 of 4 points" in pages["ann"] and "still holds the stub" in pages["bob"]
     assert "graded 02-quadratic-cost (1).ipynb as 02-quadratic-cost.ipynb" in pages["cho"]
     assert "not on the roster" not in capsys.readouterr().out
+    seed = rows[0]["seed"]                      # the teacher's CSV keeps the seed, no page shows it
+    assert seed.isdigit() and all(seed not in page and "seed" not in page.lower()
+                                  for page in pages.values())
 
 
 def test_the_empty_cell_jupyterlab_adds_is_not_a_remark(tmp_path):

@@ -82,9 +82,7 @@ def page(student, results):
                              f"<td class='points'>{format_points(x.points)}/{format_points(x.max_points)}"
                              f"</td><td>{said}</td></tr>")
             parts.append("</table>")
-    seed = next((r.seed for r in results if r.seed is not None), None)
-    if seed is not None:
-        parts.append(f"<p class='muted'>Graded with seed {seed}: the same notebooks and seed "
-                     "give the same grades.</p>")
+    # No seed: with it a student could draw the grading cases, and an answer that
+    # memorised them would pass a regrade with the same seed. The teacher's CSV keeps it.
     parts.append("</body></html>\n")
     return "\n".join(parts)
