@@ -10,6 +10,7 @@ its inputs, the expected value and what the answer gave (see ``harness``). The
 cases include the edges where answers usually break: large |z|, a batch of one
 example, a layer that is not square.
 """
+from .adam import check_adam_step
 from .autodiff import check_add_backward, check_matmul_backward
 from .equations import check_bias_gradient, check_hidden_error, check_output_error, \
     check_weight_gradient
