@@ -96,6 +96,11 @@ def he_initialization(sizes, rng):
                for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     return weights, [np.zeros(n_out) for n_out in sizes[1:]]
 """,
+    "adam_step": "def adam_step(theta, m, v, grad, t, learning_rate, beta1=0.9, beta2=0.999, "
+                 "eps=1e-8):\n"                                          # no bias correction
+                 "    m = beta1 * m + (1 - beta1) * grad\n"
+                 "    v = beta2 * v + (1 - beta2) * grad ** 2\n"
+                 "    return theta - learning_rate * m / (np.sqrt(v) + eps), m, v\n",
     "momentum_descent": """
 def momentum_descent(grad, x0, learning_rate, momentum, steps):
     x, v, path = np.array(x0, dtype=float), np.zeros(len(x0)), []    # x0 left out of the path
@@ -139,6 +144,7 @@ CALLS_BPKIT = {
                             "    return reference(softmax(Z), Y, Z, 'categorical_cross_entropy', 'softmax')\n",
     "he_initialization": "import bpkit.init\n\ndef he_initialization(sizes, rng):\n"
                          "    return bpkit.init.initialize(sizes, 'he', rng)\n",
+    "adam_step": "from bpkit.grading.checks.adam import adam_step_reference as adam_step\n",
     "momentum_descent": "import bpkit\n\n"
                         "def momentum_descent(grad, x0, learning_rate, momentum, steps):\n"
                         "    return bpkit.gradient_descent(grad, x0, learning_rate, steps, "
