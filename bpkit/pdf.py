@@ -21,6 +21,7 @@ megabytes from apt, and more for Jupyter Book's own LaTeX class), prints each sl
 as its Python repr and each measured table as plain text; the README says more.
 """
 import functools
+import html
 import http.server
 import re
 import shutil
@@ -153,8 +154,6 @@ def serve(folder):
 
 def footer(title):
     """Chromium's footer template: the book's title and the page number, small."""
-    import html
-
     return ('<div style="font-size: 8px; width: 100%; margin: 0 16mm; color: #555; '
             'display: flex; justify-content: space-between;">'
             f'<span>{html.escape(title)}</span>'
@@ -164,10 +163,12 @@ def footer(title):
 def print_page(page, pdf, title, timeout=300):
     """Print ``page`` (a built HTML file) to ``pdf`` with headless Chromium.
 
-    Returns ``(equations typeset, refused URLs)``. Raises ``PdfError`` if an equation
-    failed to typeset or a picture did not load.
+    Returns ``(equations typeset, refused URLs)``. Raises ``PdfError`` if the page
+    did not get ready within ``timeout`` seconds, an equation failed to typeset or a
+    picture did not load.
     """
     try:
+        from playwright.sync_api import Error as BrowserError
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise PdfError("printing needs the playwright package: pip install -r requirements.txt")
@@ -194,23 +195,35 @@ def print_page(page, pdf, title, timeout=300):
                 tab.wait_for_function("() => window.printEdition", timeout=timeout * 1000)
                 # MathJax has typeset, fonts and pictures loaded, wide elements fitted
                 found = tab.evaluate("() => window.printEdition.ready")
-                problems = []
-                if found["errors"] or found["raw"]:
-                    problems.append(f"{found['errors']} equation(s) MathJax could not typeset "
-                                    f"and {found['raw']} left as TeX")
-                if found["images"]:
-                    problems.append(f"pictures that did not load: {found['images'][:5]}")
-                if problems:
-                    raise PdfError("; ".join(problems))
+                check_page(found)
                 tab.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True,
                         display_header_footer=True, header_template="<span></span>",
                         footer_template=footer(title), outline=True, tagged=True)
+            except BrowserError as exc:
+                raise PdfError(f"Chromium could not load or print {page.name} within "
+                               f"{timeout:g} s: {str(exc).splitlines()[0]}") from None
             finally:
                 browser.close()
     finally:
         server.shutdown()
         server.server_close()
     return found["typeset"], refused
+
+
+def check_page(found):
+    """Refuse to print a page whose equations or pictures did not all come out.
+
+    ``found`` is what ``print_edition.js`` reports: MathJax errors, equations left as
+    TeX, pictures that did not load.
+    """
+    problems = []
+    if found["errors"] or found["raw"]:
+        problems.append(f"{found['errors']} equation(s) MathJax could not typeset and "
+                        f"{found['raw']} left as TeX")
+    if found["images"]:
+        problems.append(f"pictures that did not load: {found['images'][:5]}")
+    if problems:
+        raise PdfError("; ".join(problems))
 
 
 def count_pages(pdf_bytes):
@@ -234,8 +247,11 @@ def build_pdf(root=None, out=None, work=None, timeout=300):
     page = build_html(root, work)
     built = time.perf_counter()
     partial = pdf.with_name(pdf.name + ".part")   # a failed print leaves the old PDF whole
-    equations, refused = print_page(page, partial, title, timeout=timeout)
-    partial.replace(pdf)
+    try:
+        equations, refused = print_page(page, partial, title, timeout=timeout)
+        partial.replace(pdf)
+    finally:
+        partial.unlink(missing_ok=True)
     printed = time.perf_counter()
     data = pdf.read_bytes()
     return Report(pdf=pdf, pages=count_pages(data), size=len(data),

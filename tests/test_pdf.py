@@ -243,6 +243,7 @@ def test_view_id_reads_only_widget_views():
 def test_print_config_prints_stored_outputs_of_the_student_edition_with_the_print_extension():
     config = pdf.print_config(ROOT)
     assert config["execute"]["execute_notebooks"] == "off"
+    assert {".*", "**/.*"} <= set(config["exclude_patterns"])   # no tool's cache read as a page
     extensions = config["sphinx"]["local_extensions"]
     assert extensions["print_edition"] == str(ROOT / "book" / "_ext")
     site = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -274,6 +275,17 @@ def test_single_page_is_copied_beside_the_static_files(tmp_path):
     (tmp_path / "index.html").write_text("redirect")
     page = pdf.single_page(tmp_path)
     assert page == tmp_path / "book.html" and page.read_text() == "<p>the book</p>"
+
+
+def test_a_page_with_an_untypeset_equation_or_a_missing_picture_is_not_printed():
+    ready = {"typeset": 3, "errors": 0, "raw": 0, "images": [], "fitted": 0}
+    pdf.check_page(ready)
+    with pytest.raises(pdf.PdfError, match="1 equation.s. MathJax could not typeset and 0"):
+        pdf.check_page({**ready, "errors": 1})
+    with pytest.raises(pdf.PdfError, match="and 2 left as TeX"):
+        pdf.check_page({**ready, "raw": 2})
+    with pytest.raises(pdf.PdfError, match="did not load: .'_images/a.png'."):
+        pdf.check_page({**ready, "images": ["_images/a.png"]})
 
 
 def test_count_pages_counts_page_objects_not_the_page_tree():
