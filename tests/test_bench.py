@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import bpkit as bp
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,4 +31,6 @@ def test_benchmark_smoke_run():
     assert "bpkit's engine (float64) at batch size 1: compiled, 32: numpy, 200: numpy" in out
     assert re.search(r"\| 1 \| [0-9.]+ \(scikit-learn\) \| [0-9.]+ \(scikit-learn float32\) \|", out)
     assert re.search(r"bpkit at full batch: [0-9.]+ GFLOP/s", out)
-    assert re.search(r"\| smoke-test \| learning rate η \| 5 \| \d+ \| \d+ \([0-9.]+\) \|", out)
+    # the smoke chapter's slider, bp.learning_rate_slider(0.1, 0.01, 1.0), visits all its values
+    moves = len(bp.widgets.learning_rates(0.01, 1.0))
+    assert re.search(rf"\| smoke-test \| learning rate η \| {moves} \| \d+ \| \d+ \([0-9.]+\) \|", out)
