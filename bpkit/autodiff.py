@@ -556,15 +556,26 @@ def _jvp(net, X, Y, tangent_w, tangent_b):
     A, A_dot = X, np.zeros_like(X)
     for W, b, W_dot, b_dot, name in zip(net.weights, net.biases, tangent_w, tangent_b,
                                         net.layer_activations()):
-        Z = A @ W.T + b
-        Z_dot = A_dot @ W.T + A @ np.transpose(W_dot) + b_dot
-        if name == "softmax":      # Ȧ = J Ż, and softmax's J is symmetric: J Ż = Jᵀ Ż
-            A = softmax_rows(Z)
-            A_dot = softmax_backward(A, Z_dot)
-        else:
-            sigma, prime = get_activation(name)
-            A, A_dot = sigma(Z), prime(Z) * Z_dot
+        _, _, A, A_dot = tangent_layer(A, A_dot, W, b, W_dot, b_dot, name)
     return float(np.sum(get_cost(net.cost).gradient(A, Y) * A_dot) / len(X))
+
+
+def tangent_layer(A, A_dot, W, b, W_dot, b_dot, activation):
+    """One layer forward with the derivative of everything along a direction beside it:
+
+        Z = A Wᵀ + b,     Ż = Ȧ Wᵀ + A Ẇᵀ + ḃ,     A′ = σ(Z),     Ȧ′ = σ′(Z) ⊙ Ż
+
+    (for softmax, Ȧ′ = J Ż). ``A``, ``A_dot``: ``(n, n_in)``; ``W``, ``W_dot``:
+    ``(n_out, n_in)``; ``b``, ``b_dot``: ``(n_out,)``. Returns ``(Z, Ż, A′, Ȧ′)``, each
+    ``(n, n_out)``: forward mode's step, and the first half of Pearlmutter's R-operator.
+    """
+    Z = A @ W.T + b
+    Z_dot = A_dot @ W.T + A @ np.transpose(W_dot) + b_dot
+    if activation == "softmax":      # Ȧ = J Ż, and softmax's J is symmetric: J Ż = Jᵀ Ż
+        A = softmax_rows(Z)
+        return Z, Z_dot, A, softmax_backward(A, Z_dot)
+    sigma, prime = get_activation(activation)
+    return Z, Z_dot, sigma(Z), prime(Z) * Z_dot
 
 
 def forward_mode_gradient(net, X, Y):

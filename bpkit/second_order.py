@@ -20,8 +20,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import check_int, check_nonnegative, check_positive
-from .activations import get_activation, sigmoid, sigmoid_prime, softmax_backward
-from .activations import softmax as softmax_rows
+from .activations import get_activation, sigmoid, sigmoid_prime
+from .autodiff import tangent_layer
 from .backprop import backprop, bias_gradient, hidden_error, output_error, weight_gradient
 from .experiments import gradient_vector, parameter_vector, set_parameter_vector
 
@@ -134,14 +134,7 @@ def tangent_forward(net, X, V, c):
     zs, activations, z_dots, a_dots = [], [X], [], [np.zeros_like(X)]
     A, A_dot = X, a_dots[0]
     for W, b, V_l, c_l, name in zip(net.weights, net.biases, V, c, net.layer_activations()):
-        Z = A @ W.T + b
-        Z_dot = A_dot @ W.T + A @ V_l.T + c_l
-        if name == "softmax":        # Ȧ = J Ż, and softmax's Jacobian is symmetric: J Ż = Jᵀ Ż
-            A = softmax_rows(Z)
-            A_dot = softmax_backward(A, Z_dot)
-        else:
-            sigma, prime = get_activation(name)
-            A, A_dot = sigma(Z), prime(Z) * Z_dot
+        Z, Z_dot, A, A_dot = tangent_layer(A, A_dot, W, b, V_l, c_l, name)
         zs.append(Z)
         activations.append(A)
         z_dots.append(Z_dot)
