@@ -13,22 +13,28 @@ live slider's handle, sweeping it to its ends and back (a round), one move at a 
 
 A move's time is measured by the page itself, on one clock (``performance.now()``):
 from the ``keydown`` event to the moment the slider's ``<img>`` has its new ``src``
-and ``img.decode()`` has finished, that is, the figure is ready to be painted (the
-next frame, a few ms later, is given too). So it is the whole round trip: the
-browser sends the slider's new value, the server passes it to the kernel, the
-chapter retrains and redraws, the PNG goes back and is decoded.
+and ``img.decode()`` has finished, that is, the figure is ready to be painted. So it
+is the whole round trip: the browser sends the slider's new value, the server passes
+it to the kernel, the chapter retrains and redraws, the PNG comes back, the page
+hands it to the ``<img>`` and decodes it. The table gives, per slider, the median
+and the slowest move, and the figure's size in pixels as drawn and as shown.
 
-Where the time goes: the benchmark also connects to each chapter's kernel (the
-connection file JupyterLab's server wrote) and times, there, each widget message
-from its arrival to the end of its handling (retrain, draw, PNG, sending) and the
-PNG's own share (``LiveFrame.png``: drawing the canvas and compressing). The rest
-of a move is the trip through the server and the browser's work before decoding.
+Where the time goes: the page also notes when each message leaves or reaches it on
+the kernel's WebSocket, and the benchmark connects to each chapter's kernel (through
+the connection file JupyterLab's server wrote) to note there, on the same wall clock
+(``time.time()``, to within a millisecond), when the slider's message starts and
+ends being handled and when the PNG starts and ends (``LiveFrame.png``: canvas drawn,
+compressed). A second table splits each move into: reaching the kernel, the
+chapter's draw (retraining, plotting), the PNG, the figure's message reaching the
+page, the page's own work until the new ``src``, and decoding.
+
+It measures this machine as it is: other programs running slow everything down,
+so the header gives the number of cores and the load average.
 """
 import argparse
 import contextlib
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -179,7 +185,7 @@ def live_boxes(page):
 
 def slider_handles(box):
     """(description, the noUiSlider handle) of each slider of a live box."""
-    return [(s.query_selector(".widget-label").inner_text().strip(),
+    return [(s.query_selector(".widget-label").text_content().strip(),
              s.query_selector(".noUi-handle"))
             for s in box.query_selector_all(":scope > .widget-slider")]
 
@@ -464,6 +470,7 @@ def main():
             rows += time_chapter(browser, url, env, name, rounds)
         browser.close()
     print_tables(rows)
+    print(f"\nat the end: {machine()}")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=1))
 

@@ -182,8 +182,9 @@ def live(draw, panels=None, /, **sliders):
             fig = draw_fig(**{name: slider.value for name, slider in sliders.items()})
             fig = getattr(fig, "figure", fig)
             try:
-                image.value = frame.png(fig)
-                _natural_size(image, frame.size[0])
+                png = frame.png(fig)
+                _natural_size(image, frame.size[0])     # before the picture, never after it
+                image.value = png
                 # A draw that updates one figure (see ``plots.clear``) keeps the layout
                 # found the first time instead of working it out on every move.
                 fig.set_layout_engine("none")
