@@ -436,8 +436,9 @@ def lab_chapters(browser, tmp_path_factory):
             with record_error(chapters[chapter], chapter):
                 bench_lab.open_chapter(page, url, chapter)
                 if saved_widgets(chapter):   # JupyterLab draws them once the kernel is up
+                    # attached, not visible: JupyterLab skips painting cells out of view
                     page.wait_for_selector(f"{bench_lab.NOTEBOOK} .jp-OutputArea-output "
-                                           ".widget-slider", timeout=60000)
+                                           ".widget-slider", state="attached", timeout=120000)
                 chapters[chapter][2] = page.evaluate("""notebook => {
                     notebook = document.querySelector(notebook);
                     return {sliders: notebook.querySelectorAll('.widget-slider').length,
