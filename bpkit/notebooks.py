@@ -40,13 +40,26 @@ def execute_notebook(path, timeout=300):
     return path
 
 
+#: the environment variables that set how many threads numpy's matrix products use
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def kernels_on_one_thread():
+    """Kernels started from now on by this process run numpy's products on one thread.
+
+    Several kernels at once, each with a BLAS thread per core, would fight over the
+    cores, and even one kernel's small products (a few hundred rows by a hundred
+    columns) spend more time handing work between threads than computing. A value
+    already set in the environment wins.
+    """
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
+
 def execute_all(paths, jobs=None, timeout=300):
     """Execute every notebook found in ``paths``, ``jobs`` at a time; yield each path when done."""
     notebooks = find_notebooks(paths)
-    # Several kernels at once, each with a BLAS thread per core, would fight over
-    # the cores; one thread each is faster for the chapters' small products.
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
+    kernels_on_one_thread()
     jobs = jobs or min(len(notebooks), os.cpu_count() or 1) or 1
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [(nb, pool.submit(execute_notebook, nb, timeout)) for nb in notebooks]

@@ -9,12 +9,9 @@ time, and a cold build several times longer. The tests set the same variables
 (``tests/conftest.py``) and so does ``bpkit execute``, so a chapter's stored
 outputs come from the same arithmetic the build does.
 """
-import os
-
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+from bpkit.notebooks import kernels_on_one_thread
 
 
 def setup(app):
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, "1")      # a reader's own setting wins
+    kernels_on_one_thread()      # a reader's own setting wins
     return {"parallel_read_safe": True, "parallel_write_safe": True}
