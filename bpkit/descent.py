@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import check_int, check_nonnegative, check_positive, check_same_rows
+from .activations import ACTIVATIONS
 from .backprop import backprop
 from .costs import get_cost
 from .engines import make_engine
@@ -234,8 +235,6 @@ def saturation(net, X, tiny=1e-3):
     far from 0 can stop learning this way, with sigmoids and tanh at their flat ends or
     ReLUs dead. A layer without an elementwise activation (softmax) gives None.
     """
-    from .activations import ACTIVATIONS
-
     zs, _ = net._forward(np.asarray(X, dtype=net.dtype))
     shares = []
     for Z, name in zip(zs, net.layer_activations()):
