@@ -76,7 +76,7 @@ def batch_size_slider(n, value=None, description="batch size"):
         style={"description_width": "initial"})
 
 
-def explore(draw, panels=None, /, **grids):
+def explore(draw, panels=None, /, *, play=None, **grids):
     """Sliders over figures drawn in advance: they work with no kernel at all.
 
     ``draw(**values)`` returns a matplotlib Figure (or Axes) for one setting;
@@ -87,7 +87,13 @@ def explore(draw, panels=None, /, **grids):
     Every combination is drawn once, kept as a PNG, and shown in a ``Stack``
     whose page is chosen by the sliders through ``jslink`` — a link that runs
     in the browser, so the published book's sliders work without Python, and
-    the same cell works in JupyterLab. Returns the widget (a ``VBox``).
+    the same cell works in JupyterLab.
+
+    ``play`` names the slider that steps through a process (``play="epoch"``
+    with ``epoch=[0, 5, 10, …]``): it gets a play button (an ipywidgets ``Play``
+    tied to the slider by ``jslink``, so it too runs in the browser alone) that
+    moves the slider one value every ``PLAY_INTERVAL`` milliseconds, and the
+    figure with it: training watched as it happens. Returns the widget (a ``VBox``).
     """
     import matplotlib.pyplot as plt
 
@@ -98,6 +104,11 @@ def explore(draw, panels=None, /, **grids):
     for name, values in grids.items():
         if len(values) == 0:
             raise ValueError(f"slider {name!r} has no values")
+    if play is not None and play not in grids:
+        raise ValueError(f"play must name one of the sliders {list(grids)}, got {play!r}")
+    if play is not None and len(grids[play]) < 2:
+        raise ValueError(f"the played slider {play!r} needs at least two values, "
+                         f"got {list(grids[play])}")
     names = list(grids)
     sliders = [widgets.SelectionSlider(
         options=[(_label(v), v) for v in grids[name]], value=grids[name][0],
@@ -126,7 +137,21 @@ def explore(draw, panels=None, /, **grids):
         widgets.jslink((sliders[level], "index"), (stack, "selected_index"))
         return stack
 
-    return widgets.VBox([*sliders, pages(0, {})])
+    stacks = pages(0, {})
+    rows = list(sliders)
+    if play is not None:
+        at = names.index(play)
+        button = widgets.Play(value=0, min=0, max=len(grids[play]) - 1, step=1,
+                              interval=PLAY_INTERVAL, show_repeat=False,
+                              description=f"play {sliders[at].description}")
+        widgets.jslink((button, "value"), (sliders[at], "index"))
+        rows[at] = widgets.HBox([sliders[at], button])
+    return widgets.VBox([*rows, stacks])
+
+
+# A played slider's step, in milliseconds: slow enough to read the figure's change,
+# fast enough that 30 frames take under ten seconds.
+PLAY_INTERVAL = 300
 
 
 def live(draw, panels=None, /, **sliders):

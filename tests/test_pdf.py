@@ -44,7 +44,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # ---------------------------------------------------------------- a slider's frames
 
 
-def explored(**grids):
+def explored(play=None, **grids):
     """The widget state and view id of a small ``bp.explore`` over ``grids``, as a
     notebook stores them, and the description -> PNG of every frame it drew."""
     def draw(**values):
@@ -53,7 +53,7 @@ def explored(**grids):
         bp.plots.alt(fig, description(**values))
         return fig
 
-    widget = bp.explore(draw, **grids)
+    widget = bp.explore(draw, play=play, **grids)
     state, view = stored(widget)
     drawn = {entry["state"]["tooltip"]: base64.b64decode(entry["buffers"][0]["data"])
              for entry in state.values() if entry["model_name"] == "ImageModel"}
@@ -87,6 +87,18 @@ def test_every_frame_of_two_sliders_in_order_with_its_settings():
         assert print_edition.png_width(frame.png) * 2 == \
             (2 + width) * print_edition.png_width(frames[0].png)   # frames[0]: 2 inches
     assert len({f.png for f in frames}) == 6
+
+
+def test_a_played_slider_prints_a_few_of_its_values_from_first_to_last():
+    state, view, _ = explored(slope=[1, 2], width=[0, 1, 2, 3, 4, 5, 6], play="width")
+    frames = print_edition.slider_frames(state, view)
+    assert [f.label for f in frames] == [f"slope = {s}, width = {w}"
+                                         for s in (1, 2) for w in (0, 2, 4, 6)]
+    assert len(print_edition.slider_frames(state, view, every_value=True)) == 14
+    grid = print_edition.frame_grid_html(frames, total=14)
+    assert "8 of the 14 settings of the sliders slope, width:" in grid
+    assert print_edition.printed_indices(3) == {0, 1, 2}
+    assert print_edition.printed_indices(30) == {0, 10, 19, 29}
 
 
 def test_a_box_with_one_image_and_no_stack_prints_that_image_at_the_sliders_values():
@@ -128,10 +140,23 @@ def test_every_printed_chapter_slider_gives_one_labelled_frame_per_setting():
     assert len(printed) >= 10, "the chapters' precomputed sliders were not found"
     for chapter, state, view, _ in printed:
         box = state[view]["state"]
-        sliders = [state[ref[len("IPY_MODEL_"):]]["state"] for ref in box["children"]]
-        options = [s["_options_labels"] for s in sliders if "_options_labels" in s]
+        rows = [state[ref[len("IPY_MODEL_"):]] for ref in box["children"]]
+        # a played slider shares a row (an HBox) with its play button
+        sliders = [entry for row in rows for entry in
+                   ([state[r[len("IPY_MODEL_"):]] for r in row["state"]["children"]]
+                    if row["model_name"] == "HBoxModel" else [row])]
+        played = [id(s) for s in print_edition.played(state)]
+        options = [s["state"]["_options_labels"] for s in sliders
+                   if "_options_labels" in s["state"]]
+        printed = [[o[i] for i in sorted(print_edition.printed_indices(len(o)))]
+                   if id(s) in played else o
+                   for s, o in zip([s for s in sliders if "_options_labels" in s["state"]],
+                                   options)]
         frames = print_edition.slider_frames(state, view)
-        assert len(frames) == math.prod(map(len, options)), chapter
+        assert len(frames) == math.prod(map(len, printed)), chapter
+        assert len(print_edition.slider_frames(state, view, every_value=True)) == \
+            math.prod(map(len, options)), chapter
+        options = printed
         for frame in frames:
             assert [value for _, value in frame.settings] in [
                 list(combination) for combination in _product(options)], (chapter, frame.label)

@@ -99,6 +99,43 @@ def test_live_redraws_on_every_move_with_every_sliders_value():
     assert plt.get_fignums() == []
 
 
+def test_explore_play_moves_its_slider_through_every_value_in_the_browser(monkeypatch):
+    links = []
+    real_jslink = widgets.jslink
+    monkeypatch.setattr(widgets, "jslink", lambda source, target: links.append(
+        (source[0], source[1], target[0], target[1])) or real_jslink(source, target))
+
+    def draw(learning_rate, epoch):
+        fig, ax = plt.subplots()
+        ax.plot([0, epoch], [0, learning_rate])
+        return fig
+
+    box = bp.explore(draw, learning_rate=[0.1, 1.0], epoch=[0, 5, 10, 20], play="epoch")
+    lr_slider, epoch_row, stack = box.children
+    assert isinstance(lr_slider, widgets.SelectionSlider)
+    epoch_slider, button = epoch_row.children
+    assert isinstance(button, widgets.Play)
+    # the button counts the slider's positions 0..3, and the link runs in the browser
+    assert (button.min, button.max, button.step, button.value) == (0, 3, 1, 0)
+    assert (button, "value", epoch_slider, "index") in links
+    assert button.interval == bp.widgets.PLAY_INTERVAL and not button.show_repeat
+    assert [o[0] for o in epoch_slider.options] == ["0", "5", "10", "20"]
+    # each inner stack (one per learning rate) follows the played slider
+    for inner in stack.children:
+        assert (epoch_slider, "index", inner, "selected_index") in links
+    assert plt.get_fignums() == []
+
+
+def test_explore_play_must_name_a_slider_with_values_to_step_through():
+    def draw(epoch, learning_rate=0.1):
+        return plt.subplots()[0]
+
+    with pytest.raises(ValueError, match=r"play must name one of the sliders \['epoch'\], got 'epochs'"):
+        bp.explore(draw, epoch=[0, 1], play="epochs")
+    with pytest.raises(ValueError, match="'epoch' needs at least two values"):
+        bp.explore(draw, epoch=[0], play="epoch")
+
+
 def test_live_needs_a_slider():
     with pytest.raises(ValueError, match="at least one slider"):
         bp.live(lambda: None)

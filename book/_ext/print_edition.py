@@ -37,6 +37,9 @@ SCRIPT = CSS.with_suffix(".js")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 VIEW_OPENING = f'<script type="{WIDGET_VIEW}">'
 MODEL_REFERENCE = "IPY_MODEL_"
+# a slider with a play button steps through a process (epochs, steps): paper shows
+# this many of its values, from the first to the last
+PLAYED_FRAMES = 4
 # frames at most this wide (pixels; bp.explore's one- and two-panel figures are 440 to
 # 560) print three to a row, wider ones two
 NARROW_FRAME = 560
@@ -90,6 +93,29 @@ def links(state):
     return found
 
 
+def played(state):
+    """The sliders a ``Play`` button moves (``jslink`` of its value to their index)."""
+    found = []
+    for entry in state.values():
+        if kind(entry) != "LinkModel":
+            continue
+        ends = [entry["state"].get(end) for end in ("source", "target")]
+        if any(not end or len(end) != 2 for end in ends):
+            continue
+        entries = {attribute: model(state, ref) for ref, attribute in ends}
+        if "index" in entries and "value" in entries and kind(entries["value"]) == "PlayModel":
+            found.append(entries["index"])
+    return found
+
+
+def printed_indices(count, at_most=PLAYED_FRAMES):
+    """Which of a played slider's ``count`` values print: ``at_most`` of them, evenly
+    spread, the first and the last among them."""
+    if count <= at_most:
+        return set(range(count))
+    return {round(k * (count - 1) / (at_most - 1)) for k in range(at_most)}
+
+
 def png_of(entry):
     """The PNG bytes of an ``Image`` model: its ``value``, stored as a base64 buffer."""
     for buffer in entry.get("buffers", []):
@@ -101,13 +127,15 @@ def png_of(entry):
                      "execute the notebook again")
 
 
-def slider_frames(state, view_id):
+def slider_frames(state, view_id, every_value=False):
     """Every frame a precomputed slider widget can show, in the order its sliders list them.
 
     ``state`` is a notebook's widget state (``metadata.widgets[...]["state"]``) and
     ``view_id`` the model the cell's output shows: a box of selection sliders and a
     ``Stack`` of ``Image`` frames (nested one level per slider, each linked to its
-    slider's index, as ``bp.explore`` builds it). A box with an ``Image`` and no
+    slider's index, as ``bp.explore`` builds it). A slider a play button moves
+    gives ``PLAYED_FRAMES`` of its values (see ``printed_indices``), not all: a
+    process on paper is a few moments of it (``every_value`` gives them all). A box with an ``Image`` and no
     ``Stack`` gives its one picture, named by the sliders' current values. Returns a
     list of ``Frame``, or ``[]`` for a widget that holds no picture.
     """
@@ -115,6 +143,7 @@ def slider_frames(state, view_id):
     children = [model(state, ref) for ref in box["state"].get("children", [])]
     sliders = [child for child in children if is_slider(child)]
     picked_by = links(state)
+    moved_by_play = played(state)
     frames = []
 
     def walk(entry, ref, settings):
@@ -124,7 +153,13 @@ def slider_frames(state, view_id):
         elif kind(entry) == "StackModel":
             slider = picked_by.get(ref[len(MODEL_REFERENCE):] if ref.startswith(MODEL_REFERENCE)
                                    else ref)
-            for index, child_ref in enumerate(entry["state"].get("children", [])):
+            children = entry["state"].get("children", [])
+            shown = (printed_indices(len(children))
+                     if not every_value and any(slider is moved for moved in moved_by_play)
+                     else range(len(children)))
+            for index, child_ref in enumerate(children):
+                if index not in shown:
+                    continue
                 here = settings
                 if slider is not None:
                     label = slider["state"]["_options_labels"][index]
@@ -170,9 +205,10 @@ def columns(frames, narrow=NARROW_FRAME):
     return min(wide, len(frames))
 
 
-def frame_grid_html(frames):
+def frame_grid_html(frames, total=None):
     """A print-only grid of ``frames``: each picture inline (a data URI) over its label;
-    ``""`` for no frame."""
+    ``""`` for no frame. ``total``: how many settings the widget has, when ``frames``
+    are only some of them (a played slider's)."""
     if not frames:
         return ""
     cells = []
@@ -185,9 +221,14 @@ def frame_grid_html(frames):
         cells.append(f'<figure class="print-frame"><img src="{source}" alt="{html.escape(alt)}">'
                      f'<figcaption>{caption}</figcaption></figure>')
     names = list(dict.fromkeys(name for frame in frames for name, _ in frame.settings))
-    intro = (f'<p class="print-frames-intro">All {len(frames)} settings of the '
-             f'slider{"s" if len(names) > 1 else ""} {html.escape(", ".join(names))}:</p>'
-             if names else "")
+    sliders = f'slider{"s" if len(names) > 1 else ""} {html.escape(", ".join(names))}'
+    intro = ""
+    if names and total not in (None, len(frames)):
+        intro = (f'<p class="print-frames-intro">{len(frames)} of the {total} settings of the '
+                 f'{sliders}:</p>')
+    elif names:
+        intro = f'<p class="print-frames-intro">All {len(frames)} settings of the {sliders}:</p>'
+
     return (f'<div class="print-frames" style="--print-columns: {columns(frames)}">'
             f'{intro}{"".join(cells)}</div>')
 
@@ -243,7 +284,8 @@ def on_doctree_read(app, doctree):
             logger.warning(f"print edition: {docname}: a slider cannot be printed: {exc}",
                            location=docname)
             continue
-        raw.replace_self(nodes.raw("", frame_grid_html(frames), format="html"))
+        total = len(slider_frames(state, model_id, every_value=True))
+        raw.replace_self(nodes.raw("", frame_grid_html(frames, total), format="html"))
     if state is not None:   # the page no longer needs the widget manager
         js = app.env.nb_metadata[docname].get("js_files", {})
         for key in [k for k in js if k.startswith("ipywidgets")]:
