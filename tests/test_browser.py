@@ -16,17 +16,13 @@ test run checks with nbval that those outputs are what the notebooks produce.
 Screenshots of failures go to ``tests/_artifacts/``.
 """
 import contextlib
-import functools
 import html as htmllib
-import http.server
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -49,19 +45,17 @@ if not Path(CHROMIUM).exists():
     pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
 playwright = pytest.importorskip("playwright.sync_api")
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The benchmarks' harnesses: the site built and served, a page's time to be usable
+# (bench_pages), JupyterLab driven as a learner would (bench_lab).
+sys.path.insert(0, str(ROOT / "bench"))
+import bench_pages  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=bench_pages.CHROMIUM_ARGS)
         yield b
         b.close()
 
@@ -69,42 +63,15 @@ def browser():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The book built from stored outputs into a temporary folder, served on 127.0.0.1."""
-    out = tmp_path_factory.mktemp("book")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "off"
-    # paths in a config file are read relative to it: this copy lives elsewhere
-    config["sphinx"]["local_extensions"] = {
-        name: str(ROOT / path) for name, path in config["sphinx"]["local_extensions"].items()}
-    (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))  # script order matters
-    jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out),
-                             "--config", str(out / "_config.yml"), "-W", "-n", "--keep-going"],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    html = out / "_build" / "html"
-    handler = functools.partial(QuietHandler, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", html
-    server.shutdown()
+    try:
+        html = bench_pages.build_site(tmp_path_factory.mktemp("book"))
+    except RuntimeError as failed:
+        pytest.fail(f"the book does not build: {failed}")
+    with bench_pages.serving(html) as base:
+        yield base, html
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def chapter_pages():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                yield from ([value] if key in ("file", "root") else walk(value))
-        elif isinstance(node, list):
-            for item in node:
-                yield from walk(item)
-    return list(walk(toc))
+chapter_pages = bench_pages.chapter_pages
 
 
 class PageWatch:
@@ -140,32 +107,52 @@ def screenshot_on_failure(page, name):
         raise
 
 
+# The frame a widget box shows now (the selected page of its Stack): its model, since two
+# settings may draw the same picture (no penalty at strength 0, whether L1 or L2).
+SHOWN = """box => {
+    const imgs = [...box.querySelectorAll('img')].filter(i => i.offsetParent !== null);
+    return imgs.length ? (imgs[imgs.length - 1].dataset.model || imgs[imgs.length - 1].src)
+                       : null; }"""
+
+
 def visible_figure(page, slider_box):
-    """The src of the image the widget box shows now (the selected page of its Stack)."""
-    return slider_box.evaluate("""box => {
-        const imgs = [...box.querySelectorAll('img')].filter(i => i.offsetParent !== null);
-        return imgs.length ? imgs[imgs.length - 1].src : null; }""")
+    return slider_box.evaluate(SHOWN)
 
 
-def press_right_and_see_new_figure(page, box, handle, timeout):
-    """Move a slider one step with the keyboard; the figure its box shows must change."""
+def press_and_see_new_figure(page, box, handle, timeout):
+    """Move a slider one step with the keyboard (→, or ← at its end); the figure its box
+    shows must change."""
     before = visible_figure(page, box)
+    at_end = handle.evaluate("input => Number(input.value) === Number(input.max)")
     handle.focus()
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        """([box, before]) => { const imgs = [...box.querySelectorAll('img')]
-            .filter(i => i.offsetParent !== null);
-            return imgs.length && imgs[imgs.length - 1].src !== before; }""",
-        arg=[box, before], timeout=timeout)
+    page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+    page.wait_for_function(f"""([box, before]) => {{ const shown = ({SHOWN})(box);
+        return shown !== null && shown !== before; }}""", arg=[box, before], timeout=timeout)
+
+
+SLIDER_BOXES = ".bp-widgets > .bp-vbox"
+SLIDERS = ".bp-slider input[type=range]"
+# measured on every page opened (never asserted: speed is the benchmark's business)
+PAGE_TIMES = {}
 
 
 @pytest.mark.parametrize("doc", chapter_pages())
-def test_page_is_complete_offline(browser, site, doc):
+def test_page_is_complete_offline(browser, site, doc, record_property):
+    """Every page loads with no failed or foreign request and no script error, its math
+    typeset, its figures loaded, its sliders drawn by the site's own script, and each
+    slider, moved with the keyboard, changes its figure. The time until the page is
+    usable and the bytes it fetched are recorded (``bench/bench_pages.py``), not asserted."""
     base, html = site
-    page = browser.new_page()
+    context = browser.new_context()     # a first visit: nothing cached
+    page = context.new_page()
+    page.add_init_script(bench_pages.USABLE_CLOCK)
     watch = PageWatch(page, urlparse(base).netloc)
     with screenshot_on_failure(page, doc.replace("/", "_")):
-        page.goto(f"{base}/{doc}.html", wait_until="networkidle")
+        page.goto(f"{base}/{doc}.html", wait_until="load")
+        measured = bench_pages.measure(page)
+        PAGE_TIMES[doc] = measured
+        record_property("usable_ms", round(measured["usable"]))
+        record_property("bytes", measured["total"])
         source = (html / f"{doc}.html").read_text()
         if "math notranslate" in source:   # the page has math: MathJax must typeset it
             # a visible one: math in a heading is also in the print-only contents, never shown
@@ -176,23 +163,99 @@ def test_page_is_complete_offline(browser, site, doc):
             "article img", "imgs => imgs.map(i => [i.src, i.complete && i.naturalWidth > 0])")
         broken = [src for src, ok in images if not ok and "data:" not in src[:5]]
         assert not broken, broken
+        drawn_by = page.evaluate("() => window.bookWidgets || 'no script'")
         if "application/vnd.jupyter.widget-view+json" in source:
-            page.wait_for_selector(".widget-slider, .jupyter-widgets.widget-slider", timeout=20000)
+            # the book's own sliders, not the 3.6 MB manager it falls back on
+            assert drawn_by == "static", drawn_by
             move_every_slider(page)
+        else:
+            assert drawn_by == "no script", "a page without widgets loads the widget script"
         page.wait_for_load_state("networkidle")
         assert not watch.problems(), watch.problems()
-    page.close()
+    context.close()
 
 
 def move_every_slider(page):
     """Press → on each slider of a precomputed-figure widget; its figure must change."""
-    boxes = page.query_selector_all(".widget-vbox")
-    boxes = [b for b in boxes if b.query_selector(".widget-slider") and b.query_selector("img")
-             and not b.evaluate("b => !!b.parentElement.closest('.widget-vbox')")]
+    boxes = [b for b in page.query_selector_all(SLIDER_BOXES) if b.query_selector("img")]
     assert boxes, "no slider with a precomputed figure on this page"
     for box in boxes:
-        for handle in box.query_selector_all(".widget-slider .noUi-handle"):
-            press_right_and_see_new_figure(page, box, handle, timeout=5000)
+        for handle in box.query_selector_all(SLIDERS):
+            press_and_see_new_figure(page, box, handle, timeout=5000)
+
+
+def test_play_buttons_animate_their_figure(browser, site):
+    """A played slider (``bp.explore(..., play=...)``) runs on the static page: Play moves
+    the slider through its values and the figure with it, Pause stops it, Stop returns it
+    to the start; the buttons are named for a screen reader."""
+    base, html = site
+    docs = [doc for doc in chapter_pages() if "PlayModel" in (html / f"{doc}.html").read_text()]
+    assert docs, "no page has a play button"
+    page = browser.new_page()
+    for doc in docs:
+        with screenshot_on_failure(page, "play-" + doc.replace("/", "_")):
+            page.goto(f"{base}/{doc}.html", wait_until="load")
+            assert page.evaluate("() => window.bookWidgets") == "static"
+            for box in [b for b in page.query_selector_all(SLIDER_BOXES) if b.query_selector(".bp-play")]:
+                box.scroll_into_view_if_needed()
+                row = box.query_selector(".bp-hbox:has(.bp-play)")
+                slider = row.query_selector(SLIDERS)
+                names = [b.get_attribute("aria-label") for b in row.query_selector_all(".bp-play button")]
+                assert names == ["Play", "Pause", "Stop"], names
+                seen = {visible_figure(page, box)}
+                row.query_selector("button[aria-label=Play]").click()
+                for _ in range(2):    # two steps: two new figures, without a key pressed
+                    page.wait_for_function(f"""([box, seen]) => {{ const shown = ({SHOWN})(box);
+                        return shown !== null && !seen.includes(shown); }}""",
+                                           arg=[box, list(seen)], timeout=5000)
+                    seen.add(visible_figure(page, box))
+                row.query_selector("button[aria-label=Pause]").click()
+                paused = slider.evaluate("s => Number(s.value)")
+                assert paused >= 2
+                page.wait_for_timeout(3 * 300 + 100)   # three intervals of bp.widgets.PLAY_INTERVAL
+                assert slider.evaluate("s => Number(s.value)") == paused, "Pause did not stop it"
+                row.query_selector("button[aria-label=Stop]").click()
+                assert slider.evaluate("s => Number(s.value)") == 0
+    page.close()
+
+
+def test_a_widget_the_page_cannot_draw_itself_gets_the_full_widget_manager(browser, site):
+    """static_widgets.js draws the book's few slider models; any other model (here a
+    Button) makes it load the ipywidgets HTML manager from the site, which draws it."""
+    import ipywidgets as widgets
+    from ipywidgets.embed import embed_data
+
+    base, html = site
+    button = widgets.Button(description="press me")
+    data = embed_data(views=[button])
+    page_html = html / "book" / "_fallback_test.html"
+    page_html.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f'<script type="application/vnd.jupyter.widget-state+json">'
+        f'{json.dumps(data["manager_state"])}</script>'
+        '<script defer src="../_static/static_widgets.js"></script></head><body>'
+        f'<div><script type="application/vnd.jupyter.widget-view+json">'
+        f'{json.dumps(data["view_specs"][0])}</script></div></body></html>')
+    page = browser.new_page()
+    watch = PageWatch(page, urlparse(base).netloc)
+    try:
+        page.goto(f"{base}/book/_fallback_test.html", wait_until="load")
+        assert page.evaluate("() => window.bookWidgets") == "manager"
+        page.wait_for_selector("button.jupyter-button:has-text('press me')", timeout=20000)
+        assert not watch.foreign, watch.foreign
+    finally:
+        page.close()
+        page_html.unlink()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def page_times_report():
+    """After the page tests: each page's time to be usable and bytes, in
+    ``tests/_artifacts/page-times.json`` (``bench/bench_pages.py`` makes the table)."""
+    yield
+    if PAGE_TIMES:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "page-times.json").write_text(json.dumps(PAGE_TIMES, indent=1))
 
 
 def undescribed(images):
@@ -230,17 +293,16 @@ def test_every_image_says_what_it_shows(browser, site, doc):
         source = (html / f"{doc}.html").read_text()
         missing = undescribed_frames(source)
         assert not missing, f"{len(missing)} slider frames have no description: {missing[:3]} …"
-        if re.search(r"<script type=\"application/vnd.jupyter.widget-view\+json\">", source) \
-                and "ImageModel" in source:
-            page.wait_for_selector("img.widget-image", timeout=20000)
-            # a frame the manager draws later (its slider moved) is described as it appears
-            for box in page.query_selector_all(".widget-vbox"):
-                handle = box.query_selector(".widget-slider .noUi-handle")
-                if handle and box.query_selector("img.widget-image"):
-                    press_right_and_see_new_figure(page, box, handle, timeout=5000)
+        if "application/vnd.jupyter.widget-view+json" in source and "ImageModel" in source:
+            page.wait_for_selector("img.bp-image", timeout=20000)
+            # a frame drawn later (its slider moved) is described as it appears
+            for box in page.query_selector_all(SLIDER_BOXES):
+                handle = box.query_selector(SLIDERS)
+                if handle and box.query_selector("img.bp-image"):
+                    press_and_see_new_figure(page, box, handle, timeout=5000)
         images = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.src, i.getAttribute('alt')])")
         assert not undescribed(images), undescribed(images)
-        frames = page.eval_on_selector_all("img.widget-image", "imgs => imgs.map(i => i.alt)")
+        frames = page.eval_on_selector_all("img.bp-image", "imgs => imgs.map(i => i.alt)")
         assert all(len(alt) > 20 for alt in frames), frames     # a description, not a word
     page.close()
 
@@ -392,8 +454,6 @@ def test_exercise_pages_are_the_students_copies(site):
 
 # ---------------------------------------------------------------- JupyterLab
 
-# The benchmark's harness drives JupyterLab as a learner would; the test reuses it.
-sys.path.insert(0, str(ROOT / "bench"))
 import bench_lab  # noqa: E402
 
 LIVE_CHAPTERS = bench_lab.chapters_with_live_sliders()

@@ -8,9 +8,10 @@ each image node gets the description of the output it was written from: myst-nb 
 an output's image file by the sha256 of its bytes, and the executed notebook (in
 myst-nb's output folder) has those bytes beside their metadata.
 
-Slider frames are ipywidgets ``Image`` widgets, drawn in the browser by the widget
-manager: bpkit gives each frame its description as a tooltip, which the manager
-renders as the ``<img>``'s ``title``, and ``alt_text.js`` (served by the site itself,
+Slider frames are ipywidgets ``Image`` widgets, and bpkit gives each its description
+as a tooltip. The book's own slider script (``static_widgets.js``) makes that the
+``<img>``'s alt text. On a page it leaves to the ipywidgets manager, the manager
+renders the tooltip as a ``title``, and ``alt_text.js`` (served by the site itself,
 on pages with widgets) copies it to ``alt`` as each frame appears.
 """
 import base64
