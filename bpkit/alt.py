@@ -623,14 +623,18 @@ def _sentence(text):
 
 # ---------------------------------------------------------------- where the description goes
 
-def image(png, description):
+def image(png, description, layout=None):
     """A slider frame: an ipywidgets ``Image`` of ``png`` bytes that carries ``description``.
+
+    ``layout``: an ipywidgets ``Layout`` to share (a slider's frames all have the same
+    one: a notebook then stores one layout model instead of one per frame).
 
     ipywidgets' ``Image`` has no alt text. Its ``tooltip`` becomes the ``<img>``'s
     ``title`` (JupyterLab shows it on hover) and the book's pages copy it to ``alt``
     (``book/_ext/alt_text.js``).
     """
-    return _described_image()(value=png, format="png", tooltip=description)
+    extra = {} if layout is None else {"layout": layout}
+    return _described_image()(value=png, format="png", tooltip=description, **extra)
 
 
 @functools.cache

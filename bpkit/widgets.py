@@ -110,6 +110,7 @@ def explore(draw, panels=None, /, *, play=None, **grids):
         raise ValueError(f"the played slider {play!r} needs at least two values, "
                          f"got {list(grids[play])}")
     names = list(grids)
+    frame_layout = widgets.Layout()     # one for every frame: stored once, not per frame
     sliders = [widgets.SelectionSlider(
         options=[(_label(v), v) for v in grids[name]], value=grids[name][0],
         description=name.replace("_", " "), continuous_update=True,
@@ -131,7 +132,7 @@ def explore(draw, panels=None, /, *, play=None, **grids):
                     fig, axes = panels.new()
                     draw(axes, **values)
                 # each frame carries its description (bp.plots.alt, or written from the figure)
-                children.append(alt.image(_png(fig), alt.describe(fig)))
+                children.append(alt.image(_png(fig), alt.describe(fig), frame_layout))
                 plt.close(fig)
         stack = widgets.Stack(children, selected_index=0)
         widgets.jslink((sliders[level], "index"), (stack, "selected_index"))

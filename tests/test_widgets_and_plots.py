@@ -119,6 +119,8 @@ def test_explore_play_moves_its_slider_through_every_value_in_the_browser(monkey
     assert (button.min, button.max, button.step, button.value) == (0, 3, 1, 0)
     assert (button, "value", epoch_slider, "index") in links
     assert button.interval == bp.widgets.PLAY_INTERVAL and not button.show_repeat
+    frames = [page for inner in stack.children for page in inner.children]
+    assert len(frames) == 8 and len({id(f.layout) for f in frames}) == 1   # one layout, shared
     assert [o[0] for o in epoch_slider.options] == ["0", "5", "10", "20"]
     # each inner stack (one per learning rate) follows the played slider
     for inner in stack.children:
