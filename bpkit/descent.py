@@ -157,7 +157,9 @@ def train(net, X, Y, learning_rate, batch_size=None, epochs=10, seed=None,
     """Train ``net`` in place by gradient descent, θ ← θ − η ∇_θ C_B per mini-batch B of (X, Y).
 
     Returns a ``History``. X ``(n, n_0)``, Y ``(n, n_L)``. ``batch_size`` (default n) picks batch, stochastic or
-    mini-batch GD; ``seed`` fixes the order of examples. ``optimizer`` names one of
+    mini-batch GD; ``seed`` fixes the order of examples: an int, or a numpy ``Generator``,
+    which is used and advanced (so a run trained in pieces, one ``train`` call after another
+    with the same generator, shuffles as one call over all their epochs would). ``optimizer`` names one of
     ``bpkit.OPTIMIZERS`` and takes its options (``momentum=0.9``); ``schedule(epoch)`` gives
     each epoch's learning rate. ``l2``/``l1`` add (λ/2)‖W‖² or λ‖W‖₁ to the cost (weights
     only). With ``X_val``/``Y_val`` and ``patience``, training stops once the validation

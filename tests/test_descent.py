@@ -253,3 +253,19 @@ def test_saturation_counts_units_whose_derivative_vanishes():
     assert hidden == 0.5                          # one of the two ReLUs is off on each example
     # output z = 30·relu(−x): 0 for x > 0 (σ′ = 1/4), 30 and 90 for x < 0 (σ′ < 1e-3/4)
     assert output == 0.5
+
+
+def test_train_in_pieces_with_one_generator_is_one_run():
+    """seed may be a Generator, used and advanced: two calls of 3 epochs shuffle as one
+    call of 6 epochs seeded the same way, so plain SGD ends at the same weights."""
+    X = np.random.default_rng(5).normal(size=(20, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    whole, pieces = bp.Network([2, 4, 1], seed=1), bp.Network([2, 4, 1], seed=1)
+    h = bp.train(whole, X, Y, 0.5, batch_size=4, epochs=6, seed=0)
+    rng = np.random.default_rng(0)
+    first = bp.train(pieces, X, Y, 0.5, batch_size=4, epochs=3, seed=rng)
+    second = bp.train(pieces, X, Y, 0.5, batch_size=4, epochs=3, seed=rng)
+    for a, b in zip(whole.weights + whole.biases, pieces.weights + pieces.biases):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(h.cost[-3:], second.cost[-3:], rtol=0, atol=1e-12)
+    assert not np.allclose(first.cost[-1], second.cost[-1])   # the second piece did train
