@@ -254,10 +254,15 @@ def move(page, box, handle, key, timeout=30_000):
 
 
 def sweep(handle):
-    """The keys of one round: → to the slider's last value, ← to its first, → back to the start."""
-    now, low, high = (round(float(handle.get_attribute(a))) for a in
+    """The keys of one round: → to the slider's last value, ← to its first, → back to the
+    start, one step of the slider each (a selection slider's step is one index; a
+    ``FloatLogSlider``'s is its exponent's step, 0.05 in chapter 19)."""
+    step = handle.evaluate("""h => { const t = h.closest('.noUi-target');
+        return t && t.noUiSlider ? Number(t.noUiSlider.options.step) || 1 : 1; }""")
+    now, low, high = (float(handle.get_attribute(a)) for a in
                       ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
-    return ["ArrowRight"] * (high - now) + ["ArrowLeft"] * (high - low) + ["ArrowRight"] * (now - low)
+    up, span, down = (round(d / step) for d in (high - now, high - low, now - low))
+    return ["ArrowRight"] * up + ["ArrowLeft"] * span + ["ArrowRight"] * down
 
 
 # ---------------------------------------------------------------- the kernel's side

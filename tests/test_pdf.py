@@ -187,6 +187,8 @@ def test_columns_make_a_table_of_small_multiples_when_they_can():
     assert print_edition.columns(two) == 3                 # a row per rate, a column per batch
     two_wide = [frame([("rate", r), ("batch", b)], 640) for r in "abcd" for b in "xy"]
     assert print_edition.columns(two_wide) == 2
+    played = [frame([("rate", r), ("step", k)]) for r in "abc" for k in "0259"]
+    assert print_edition.columns(played) == 2              # a rate's four steps: two rows of two
     many_last = [frame([("rate", r), ("batch", b)]) for r in "ab" for b in "stuvwxyz"]
     assert print_edition.columns(many_last) == 3           # eight batch sizes: rows of three
     one = [frame([("rate", r)], 640) for r in "abcdefg"]

@@ -193,7 +193,9 @@ def columns(frames, narrow=NARROW_FRAME):
     Three, or two when the frames are wider than ``narrow`` pixels (figures of two or
     three panels), so that a figure prints at least about a third of the text's width.
     With two sliders or more, when the last one has that many values or fewer, a row is
-    one value of the sliders before it: the grid reads as a table of small multiples.
+    one value of the sliders before it: the grid reads as a table of small multiples;
+    when it has twice that many or fewer, and an even number (a played slider's four),
+    two full rows are.
     """
     if not frames:
         return 1
@@ -202,6 +204,8 @@ def columns(frames, narrow=NARROW_FRAME):
         last = len({frame.settings[-1] for frame in frames})
         if 2 <= last <= wide:
             return last
+        if last % 2 == 0 and last // 2 <= wide:    # a value of the others in two full rows
+            return last // 2
     return min(wide, len(frames))
 
 
