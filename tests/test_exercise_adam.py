@@ -2,9 +2,14 @@
 
 The check is called directly, with the grader's seed set, on the reference solution, the
 stub and the mistakes Adam invites: no bias correction, t counted from 0, ε inside the
-square root, m and v swapped, β₁ and β₂ swapped, the arguments changed in place. One
+square root, m and v swapped, β₁ and β₂ swapped, the arguments changed in place. Then on
+what a student trying to score without the rule would hand in: answers right only on the
+visible cases (the ε argument ignored, the bias correction skipped for large t, 3-axis or
+large arrays mishandled, a lookup of the visible cases), results whose numbers convert to
+the right ones (a list, float32, complex or object arrays), arrays kept and refilled at
+each call, the arguments handed back. Right answers written other ways still pass. One
 small ``grade`` run, in the sandbox as ``bpkit grade`` runs it, scores the solution, the
-stub and one wrong answer.
+stub and wrong answers.
 """
 from pathlib import Path
 
@@ -14,7 +19,8 @@ import pytest
 
 from bpkit.grading import checks, policy
 from bpkit.grading.checks import harness
-from bpkit.grading.checks.adam import adam_step_reference
+from bpkit.grading.checks.compare import close
+from bpkit.grading.checks.adam import _grading_cases as adam_cases, adam_step_reference
 from bpkit.grading.grade import grade
 from bpkit.grading.notebook import BEGIN, END, exercises, grade_id, is_answer, source
 from bpkit.grading.release import release
@@ -59,6 +65,128 @@ WRONG = {
     return theta, m, v
 """,
     "plus the gradient": body(returned="theta + learning_rate * step, m, v"),
+}
+
+#: Right answers written otherwise than the solution; each must pass every seed's cases.
+RIGHT = {
+    # Kingma and Ba's "more efficient" order, with their ε̂ = ε·√(1 − β₂ᵗ): the same rule
+    "η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) with ε̂": "import math\n\n" + HEAD + """\
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * np.square(grad)
+    alpha = learning_rate * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return theta - alpha * m / (np.sqrt(v) + eps * math.sqrt(1 - beta2 ** t)), m, v
+""",
+    "averages as m + (1 − β)(g − m)": body(m="m + (1 - beta1) * (grad - m)",
+                                           v="v + (1 - beta2) * (grad * grad - v)"),
+    "element by element, any shape": "import math\n\n" + HEAD + """\
+    new = [np.empty(theta.shape) for _ in range(3)]
+    for i in np.ndindex(theta.shape):
+        mi = beta1 * m[i] + (1 - beta1) * grad[i]
+        vi = beta2 * v[i] + (1 - beta2) * grad[i] ** 2
+        step = (mi / (1 - beta1 ** t)) / (math.sqrt(vi / (1 - beta2 ** t)) + eps)
+        new[0][i], new[1][i], new[2][i] = theta[i] - learning_rate * step, mi, vi
+    return tuple(new)
+""",
+    "in place on copies": HEAD + """\
+    theta, m, v = theta.copy(), m.copy(), v.copy()
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad * grad
+    theta -= learning_rate * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+    return theta, m, v
+""",
+    "a list [θ, m, v]": body(returned="[theta - learning_rate * step, m, v]"),
+    "long double θ": body(returned="(theta - learning_rate * step).astype(np.longdouble), m, v"),
+}
+
+#: Answers that pass the visible cases and are wrong elsewhere: the grading cases fail them.
+RIGHT_ONLY_WHERE_SEEN = {
+    "the ε argument ignored (1e-8 always)": body(step="m_hat / (np.sqrt(v_hat) + 1e-8)"),
+    "no bias correction from t = 3000 on": body(m_hat="m / (1 - beta1 ** t) if t < 3000 else m",
+                                                v_hat="v / (1 - beta2 ** t) if t < 3000 else v"),
+    "one or two axes only": HEAD + """\
+    if theta.ndim > 2:
+        return theta.copy(), m.copy(), v.copy()
+""" + body().removeprefix(HEAD),
+    "six parameters at most": HEAD + """\
+    if theta.size > 6:
+        return theta.copy(), m.copy(), v.copy()
+""" + body().removeprefix(HEAD),
+    "the visible steps looked up, no bias correction elsewhere": HEAD + """\
+    if t in (1, 1000, 5, 3, 20):
+        m_hat = (beta1 * m + (1 - beta1) * grad) / (1 - beta1 ** t)
+        v_hat = (beta2 * v + (1 - beta2) * grad ** 2) / (1 - beta2 ** t)
+    else:
+        m_hat, v_hat = beta1 * m + (1 - beta1) * grad, beta2 * v + (1 - beta2) * grad ** 2
+    return (theta - learning_rate * m_hat / (np.sqrt(v_hat) + eps),
+            beta1 * m + (1 - beta1) * grad, beta2 * v + (1 - beta2) * grad ** 2)
+""",
+    "the arguments handed back when nothing moves": HEAD + """\
+    if not grad.any() and not m.any() and not v.any():
+        return theta, m, v
+""" + body().removeprefix(HEAD),
+}
+
+#: Results whose numbers are right but which are not three new float arrays, with what
+#: the check says of each.
+NOT_NEW_FLOAT_ARRAYS = {
+    "float32": (body(returned="(theta - learning_rate * step).astype(np.float32), "
+                              "m.astype(np.float32), v.astype(np.float32)"),
+                "theta should be an array of float64, as the arguments are, got float32"),
+    "lists": (body(returned="(theta - learning_rate * step).tolist(), m.tolist(), v.tolist()"),
+              "theta should be a numpy array, got a list of"),
+    "complex": (body(step="m_hat / (np.sqrt(v_hat + 0j) + eps)"),
+                "got complex128"),
+    "objects": (body(returned="(theta - learning_rate * step).astype('O'), m, v"),
+                "theta should be an array of float64, as the arguments are, got object"),
+    "an iterator": (body(returned="iter((theta - learning_rate * step, m, v))"),
+                    "should return (theta, m, v), got a tuple_iterator"),
+    "arrays kept and refilled at each call": (
+        HEAD.replace("eps=1e-8)", "eps=1e-8, kept={})") + """\
+    if theta.shape not in kept:
+        kept[theta.shape] = (np.empty(theta.shape), np.empty(theta.shape), np.empty(theta.shape))
+    new_theta, new_m, new_v = kept[theta.shape]
+    new_m[...] = beta1 * m + (1 - beta1) * grad
+    new_v[...] = beta2 * v + (1 - beta2) * grad ** 2
+    new_theta[...] = theta - learning_rate * (new_m / (1 - beta1 ** t)) / (
+        np.sqrt(new_v / (1 - beta2 ** t)) + eps)
+    return new_theta, new_m, new_v
+""", "the theta it returned for an earlier case changed when it was called again"),
+    "two sets of arrays, refilled in turn": (
+        HEAD.replace("eps=1e-8)", "eps=1e-8, kept={}, calls=[0])") + """\
+    calls[0] += 1
+    key = (theta.shape, calls[0] % 2)
+    if key not in kept:
+        kept[key] = (np.empty(theta.shape), np.empty(theta.shape), np.empty(theta.shape))
+    new_theta, new_m, new_v = kept[key]
+    new_m[...] = beta1 * m + (1 - beta1) * grad
+    new_v[...] = beta2 * v + (1 - beta2) * grad ** 2
+    new_theta[...] = theta - learning_rate * (new_m / (1 - beta1 ** t)) / (
+        np.sqrt(new_v / (1 - beta2 ** t)) + eps)
+    return new_theta, new_m, new_v
+""", "it returned for an earlier case changed when it was called again"),
+}
+
+#: Results no number can be read from: the check fails them with a message, not a crash.
+UNREADABLE = {
+    "a list that holds itself": HEAD + "    r = [1.0, 2.0]\n    r.append(r)\n    return r\n",
+    "an integer too large for a float": HEAD + "    return [10 ** 400], m, v\n",
+    "a number": HEAD + "    return 10 ** 400\n",
+}
+
+#: Ways of reaching bpkit's Adam: the policy refuses each before anything runs.
+CALLS_BPKIT = {
+    "an import": "from bpkit.optimizers import make_optimizer\n\n" + HEAD + """\
+    optimizer = make_optimizer("adam", learning_rate, beta1=beta1, beta2=beta2, eps=eps)
+    theta, m, v = theta.copy(), m.copy(), v.copy()
+    optimizer.mean, optimizer.square, optimizer.t = [m], [v], t - 1
+    optimizer.step([theta], [grad])
+    return theta, m, v
+""",
+    "the demo cell's bp": HEAD + "    return bp.gradient_descent(None, theta, learning_rate, 1)\n",
+    "__import__": HEAD + "    return __import__('bpkit').optimizers\n",
+    "the check's globals": HEAD + "    return check_adam_step.__globals__\n",
 }
 
 
@@ -112,6 +240,78 @@ def test_a_changed_argument_is_named(capsys):
     assert "changed its argument theta in place" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("way", sorted(RIGHT))
+def test_right_answers_written_otherwise_pass_every_seed(monkeypatch, way, seed, capsys):
+    monkeypatch.setenv(harness.GRADING_SEED, str(seed))
+    checks.check_adam_step(answer(RIGHT[way]))
+    assert capsys.readouterr().out == "adam_step: 7/7 cases pass [f6c58976]\n"
+
+
+@pytest.mark.parametrize("mistake", sorted(RIGHT_ONLY_WHERE_SEEN))
+def test_answers_right_only_where_the_notebook_looks_fail_the_grading_cases(
+        monkeypatch, mistake, capsys):
+    checks.check_adam_step(answer(RIGHT_ONLY_WHERE_SEEN[mistake]))     # the student's view
+    assert "7/7 cases pass" in capsys.readouterr().out
+    for seed in range(20):
+        monkeypatch.setenv(harness.GRADING_SEED, str(seed))
+        with pytest.raises(harness.CheckFailed, match="extra cases used in grading"):
+            checks.check_adam_step(answer(RIGHT_ONLY_WHERE_SEEN[mistake]))
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_NEW_FLOAT_ARRAYS))
+def test_results_that_are_not_new_float_arrays_fail_visibly(kind, capsys):
+    text, why = NOT_NEW_FLOAT_ARRAYS[kind]
+    with pytest.raises(harness.CheckFailed):
+        checks.check_adam_step(answer(text))
+    assert why in capsys.readouterr().out
+
+
+def test_float32_passes_on_its_numbers_alone():
+    """Why the type is checked: float32's rounding is within the comparison's tolerance."""
+    theta, m, v = adam_step_reference(np.sin(np.arange(1.0, 4.0)), np.zeros(3), np.zeros(3),
+                                      np.cos(np.arange(3.0)), 1, 0.1)
+    assert all(close(a, a.astype(np.float32)) is None for a in (theta, m, v))
+
+
+@pytest.mark.parametrize("kind", sorted(UNREADABLE))
+def test_unreadable_results_fail_with_a_message(kind, capsys):
+    with pytest.raises(harness.CheckFailed):
+        checks.check_adam_step(answer(UNREADABLE[kind]))
+    assert "adam_step: 0/7 cases pass" in capsys.readouterr().out
+
+
+def test_handing_the_arguments_back_is_named(monkeypatch, capsys):
+    monkeypatch.setenv(harness.GRADING_SEED, "4")
+    monkeypatch.setenv(harness.SHOW_HIDDEN, "1")
+    with pytest.raises(harness.CheckFailed):
+        checks.check_adam_step(answer(RIGHT_ONLY_WHERE_SEEN[
+            "the arguments handed back when nothing moves"]))
+    assert "theta is the argument theta, or a view of it: return new arrays" \
+        in capsys.readouterr().out
+
+
+def test_the_grading_cases_reach_every_part_of_the_rule():
+    """Each kind of shape, t near 10⁶, the default β and ε, a zero gradient; and for each
+    part of the rule, a case where getting it wrong moves θ beyond the tolerance."""
+    cases = adam_cases(np.random.default_rng(0))
+    assert {len(c.inputs["theta"].shape) for c in cases} == {1, 2, 3}
+    assert max(c.inputs["theta"].size for c in cases) >= 50
+    assert max(c.inputs["t"] for c in cases) >= 5 * 10**5
+    assert any(len(c.inputs) == 6 for c in cases)
+    assert any(not c.inputs["grad"].any() and not c.inputs["m"].any() for c in cases)
+    for mistake in ("no bias correction", "ε inside the square root"):
+        wrong = answer(WRONG[mistake])
+        moved = [c for c in cases if close(c.expected[0], wrong(*c.inputs.values())[0])]
+        assert len(moved) >= 2, mistake
+
+
+def test_answers_calling_bpkit_are_refused():
+    given = teacher_namespace(TEACHER)
+    for way, text in CALLS_BPKIT.items():
+        assert policy.problems(text, given), way
+
+
 def test_the_reference_is_bpkits_adam_over_several_steps():
     """Chained from zeros with t = 1, 2, …, the reference retraces bp.gradient_descent's Adam."""
     import bpkit as bp
@@ -137,6 +337,9 @@ def test_the_policy_accepts_the_solution_and_the_honest_mistakes():
     given = teacher_namespace(TEACHER)
     assert policy.problems(SOLUTION, given) == []
     assert all(policy.problems(text, given) == [] for text in WRONG.values())
+    others = [*RIGHT.values(), *RIGHT_ONLY_WHERE_SEEN.values(), *UNREADABLE.values(),
+              *(text for text, _ in NOT_NEW_FLOAT_ARRAYS.values())]
+    assert all(policy.problems(text, given) == [] for text in others)
 
 
 def test_the_notebook_has_one_exercise_of_two_points():
@@ -147,7 +350,7 @@ def test_the_notebook_has_one_exercise_of_two_points():
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """{folder: NotebookGrade} for the solution, the stub and one wrong answer."""
+    """{folder: NotebookGrade} for the solution, the stub and wrong answers."""
     root = tmp_path_factory.mktemp("class")
     release(EXERCISES, root / "handout")
 
@@ -163,6 +366,9 @@ def graded(tmp_path_factory):
     hand_in("right", SOLUTION)
     hand_in("stub")
     hand_in("wrong", WRONG["no bias correction"])
+    hand_in("float32", NOT_NEW_FLOAT_ARRAYS["float32"][0])
+    hand_in("large t", RIGHT_ONLY_WHERE_SEEN["no bias correction from t = 3000 on"])
+    hand_in("bpkit", CALLS_BPKIT["an import"])
     results = grade(sorted((root / "submitted").rglob("*.ipynb")), source=EXERCISES,
                     timeout=20, jobs=2)
     return {Path(r.path).parent.name: r for r in results}
@@ -183,3 +389,14 @@ def test_graded_a_wrong_answer_scores_zero(graded):
     result = graded["wrong"]
     assert result.points == 0 and result.max_points == 2
     assert result.exercises[0].reason.startswith("check failed"), result.exercises[0].reason
+
+
+def test_graded_false_passes_of_the_old_check_score_zero(graded):
+    """Two answers right on their numbers where the notebook looks: a float32 result (its
+    rounding is within the tolerance) and the bias correction dropped from t = 3000 on
+    (beyond the visible cases); and an import of bpkit, which never runs."""
+    assert [graded[k].points for k in ("float32", "large t", "bpkit")] == [0, 0, 0]
+    assert "float64" in graded["float32"].exercises[0].details
+    assert graded["large t"].exercises[0].reason == \
+        "check failed: adam_step: fails on the extra cases used in grading"
+    assert "imports bpkit.optimizers" in graded["bpkit"].exercises[0].reason
