@@ -56,14 +56,13 @@ USABLE_CLOCK = """
   const loaded = new Promise(resolve => window.addEventListener('load', resolve, {once: true}));
 
   function mathDone() {
-    const needed = document.querySelector('.math, span.math, div.math');
-    if (!needed) return true;
-    const mj = window.MathJax;
-    if (!mj || !mj.startup || !mj.startup.promise) return false;
-    if (!window.__bookMathPromise) {
-      window.__bookMathPromise = mj.startup.promise.then(() => { window.__bookMath = true; });
+    // typeset when no math element is without MathJax's output: the book's pages come
+    // typeset from the build (book/_ext/static_math.py); a page that still loads
+    // MathJax is done once MathJax has typeset it
+    for (const math of document.querySelectorAll('.math')) {
+      if (!math.querySelector('mjx-container')) return false;
     }
-    return window.__bookMath === true;
+    return true;
   }
 
   function widgetsDone() {

