@@ -10,17 +10,20 @@ every page of ``_toc.yml`` is opened in headless Chromium (Debian's ``chromium``
 each time in a fresh browser context: nothing cached, a first visit.
 
 **Time to a usable page** is measured by the page itself on its own clock (from the
-start of navigation, ``performance.now()``): the moment its math is typeset (MathJax's
-``startup.promise`` has resolved and no ``$$`` is left) and every slider widget is drawn
-with its figure decoded (each widget-view ``<script>`` has its rendered widget beside
-it, and every image in those widgets has loaded); on a page with neither, the
-``load`` event. Once that moment has come a slider answers at once: its frames are
-already in the page and the link between slider and figure runs in the browser.
+start of navigation, ``performance.now()``): the ``load`` event has fired, every
+equation is typeset (each ``.math`` element holds MathJax's output: the book's math is
+typeset when it is built, by ``book/_ext/static_math.py``, so this holds as soon as the
+page is parsed; were MathJax to run in the page, it would hold once MathJax is done), and
+every slider widget is drawn with its figure decoded (each widget-view ``<script>`` has
+its drawn widget just before it, and every image shown in it has loaded). Once that
+moment has come a slider answers at once: its frames are already in the page and the
+link between slider and figure runs in the browser (``book/_ext/static_widgets.js``).
 
 **Bytes** are what the page made the browser fetch, from the Resource Timing entries
-once the network is idle: the page's own (its HTML, which carries every slider frame,
-and its images) and the total with the shared scripts, styles and fonts (MathJax, the
-widget manager, the theme), which a reader's browser fetches once for the whole book.
+once the network is idle: the page's own (its HTML, which carries every slider frame
+and its typeset math, and its images) and the total with the shared scripts, styles and
+fonts (the theme's, the math fonts, the slider script), which a reader's browser
+fetches once for the whole book.
 
 Times depend on the machine and on what else runs on it: the report gives the number
 of cores and the load average. ``tests/test_browser.py`` takes the same measurements
