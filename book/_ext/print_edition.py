@@ -77,16 +77,20 @@ def is_slider(entry):
     return "_options_labels" in entry["state"]
 
 
-def links(state):
-    """Stack id -> the slider that picks its page, from the widgets' ``jslink`` models."""
-    found = {}
+def link_ends(state):
+    """``{attribute: model reference}`` of each ``jslink`` (a ``LinkModel``) in ``state``."""
     for entry in state.values():
         if kind(entry) != "LinkModel":
             continue
         ends = [entry["state"].get(end) for end in ("source", "target")]
-        if any(not end or len(end) != 2 for end in ends):
-            continue
-        by_attribute = {attribute: ref for ref, attribute in ends}
+        if all(end and len(end) == 2 for end in ends):
+            yield {attribute: ref for ref, attribute in ends}
+
+
+def links(state):
+    """Stack id -> the slider that picks its page, from the widgets' ``jslink`` models."""
+    found = {}
+    for by_attribute in link_ends(state):
         if {"index", "selected_index"} <= set(by_attribute):
             stack = by_attribute["selected_index"]
             found[stack[len(MODEL_REFERENCE):]] = model(state, by_attribute["index"])
@@ -95,17 +99,8 @@ def links(state):
 
 def played(state):
     """The sliders a ``Play`` button moves (``jslink`` of its value to their index)."""
-    found = []
-    for entry in state.values():
-        if kind(entry) != "LinkModel":
-            continue
-        ends = [entry["state"].get(end) for end in ("source", "target")]
-        if any(not end or len(end) != 2 for end in ends):
-            continue
-        entries = {attribute: model(state, ref) for ref, attribute in ends}
-        if "index" in entries and "value" in entries and kind(entries["value"]) == "PlayModel":
-            found.append(entries["index"])
-    return found
+    return [model(state, ends["index"]) for ends in link_ends(state)
+            if {"index", "value"} <= set(ends) and kind(model(state, ends["value"])) == "PlayModel"]
 
 
 def printed_indices(count, at_most=PLAYED_FRAMES):
