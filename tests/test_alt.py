@@ -353,11 +353,11 @@ def test_the_book_gives_each_output_image_its_description(tmp_path):
         {"output_type": "display_data", "data": {"image/png": encoded[1]}, "metadata": {}},
         {"output_type": "display_data", "data": {"image/png": encoded[2]},
          "metadata": {"image/png": {"alt": "automatic"}}}]}]}
-    folder = tmp_path / "jupyter_execute"
-    (folder / "book").mkdir(parents=True)
-    (folder / "book" / "02-cost.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "02-cost.ipynb").write_text(json.dumps(notebook))
     app = SimpleNamespace(env=SimpleNamespace(
-        docname="book/02-cost", mystnb_config=SimpleNamespace(output_folder=str(folder))))
+        docname="book/02-cost", doc2path=lambda docname: str(tmp_path / f"{docname}.ipynb"),
+        mystnb_config=SimpleNamespace(execution_mode="off", execution_cache_path=None)))
 
     document = new_document("02-cost")
     names = [hashlib.sha256(p).hexdigest() + ".png" for p in pngs]
@@ -369,3 +369,45 @@ def test_the_book_gives_each_output_image_its_description(tmp_path):
     assert images[0]["alt"] == "cost falls from 0.25 to 0.02"
     assert "alt" not in images[1]          # no description: the page test names it
     assert images[2]["alt"] == "written in the cell's metadata"
+
+
+def test_a_page_built_from_the_execution_cache_describes_the_cached_run(tmp_path):
+    """A figure that differs from run to run (a timing): the page shows the cached run's
+    picture, so its description comes from the cache, not from the notebook as stored."""
+    import base64
+    import hashlib
+    import importlib.util
+
+    from types import SimpleNamespace
+
+    import nbformat
+    from docutils import nodes
+    from docutils.utils import new_document
+    from jupyter_cache import get_cache
+
+    spec = importlib.util.spec_from_file_location("alt_text", EXTENSION)
+    ext = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ext)
+
+    def notebook(png, alt):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("time_it()", execution_count=1, outputs=[
+            nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode()},
+                                   metadata={"image/png": {"alt": alt}})])]
+        return nb
+
+    stored, cached = b"\x89PNG stored run", b"\x89PNG cached run"
+    (tmp_path / "book").mkdir()
+    nbformat.write(notebook(stored, "took 1.2 ms"), tmp_path / "book" / "13.ipynb")
+    nbformat.write(notebook(cached, "took 1.5 ms"), tmp_path / "ran.ipynb")
+    cache = get_cache(tmp_path / "cache")
+    cache.cache_notebook_file(str(tmp_path / "ran.ipynb"), check_validity=False)
+    app = SimpleNamespace(env=SimpleNamespace(
+        docname="book/13", doc2path=lambda docname: str(tmp_path / f"{docname}.ipynb"),
+        mystnb_config=SimpleNamespace(execution_mode="cache",
+                                      execution_cache_path=str(tmp_path / "cache"))))
+    document = new_document("13")
+    image = nodes.image(uri=f"../_build/jupyter_execute/{hashlib.sha256(cached).hexdigest()}.png")
+    document += image
+    ext.on_doctree_read(app, document)
+    assert image["alt"] == "took 1.5 ms"

@@ -5,8 +5,9 @@ figure's ``image/png`` output carries it as output metadata ``{"alt": …}``. my
 takes an image's alt text only from cell metadata, so without this extension every
 ``<img>`` of a chapter has its file name for alt text. Here, once a notebook is read,
 each image node gets the description of the output it was written from: myst-nb names
-an output's image file by the sha256 of its bytes, and the executed notebook (in
-myst-nb's output folder) has those bytes beside their metadata.
+an output's image file by the sha256 of its bytes, and the run the page shows (the
+build's execution cache, or the notebook as stored) has those bytes beside their
+metadata.
 
 Slider frames are ipywidgets ``Image`` widgets, and bpkit gives each its description
 as a tooltip. The book's own slider script (``static_widgets.js``) makes that the
@@ -56,22 +57,38 @@ def descriptions(notebook):
 
 
 def executed_notebook(app, docname):
-    """The notebook as myst-nb executed it (written to its output folder), else the source."""
-    folder = getattr(getattr(app.env, "mystnb_config", None), "output_folder", None)
-    if folder:
-        parts = docname.split("/")
-        executed = Path(folder).joinpath(*parts[:-1], parts[-1] + ".ipynb")
-        if executed.exists():
-            return executed
+    """The notebook's JSON with the outputs the page shows, or None for a page that is
+    not a notebook.
+
+    When the build executes notebooks through its cache (``execute_notebooks: cache``),
+    the page shows the cached run's outputs; myst-nb's copy in its output folder keeps
+    the notebook's stored ones, so a figure that differs from run to run (a timing) would
+    not be found there: the cached run is read from the cache itself. Otherwise (execution
+    off, or a notebook not in the cache) the notebook as stored."""
     source = Path(app.env.doc2path(docname))
-    return source if source.suffix == ".ipynb" else None
+    if source.suffix != ".ipynb":
+        return None
+    config = getattr(app.env, "mystnb_config", None)
+    cache_path = getattr(config, "execution_cache_path", None)
+    if getattr(config, "execution_mode", None) == "cache" and cache_path \
+            and Path(cache_path).exists():
+        import nbformat
+        from jupyter_cache import get_cache
+
+        try:
+            _, merged = get_cache(cache_path).merge_match_into_notebook(
+                nbformat.read(source, as_version=4))
+            return json.loads(nbformat.writes(merged))
+        except KeyError:        # not in the cache: the page shows the stored outputs
+            pass
+    return json.loads(source.read_text(encoding="utf-8"))
 
 
 def on_doctree_read(app, doctree):
-    path = executed_notebook(app, app.env.docname)
-    if path is None:
+    notebook = executed_notebook(app, app.env.docname)
+    if notebook is None:
         return
-    alts = descriptions(json.loads(path.read_text(encoding="utf-8")))
+    alts = descriptions(notebook)
     missing = 0
     for image in doctree.findall(nodes.image):
         stem = Path(image.get("uri", "")).stem
