@@ -384,3 +384,19 @@ def test_a_check_warns_when_the_grader_would_refuse_the_answer(capsys, monkeypat
     cell("def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\nx = '{0}'.format(1)\n",
          namespace, 3)
     checks.check_sigmoid(namespace["sigmoid"])
+
+
+def test_a_result_that_is_not_numbers_is_named_not_a_crash():
+    """A list that holds itself, or an int too large for a float, gets a message from the
+    check, not a RecursionError or OverflowError from inside it."""
+    from bpkit.grading.checks import compare
+
+    looped = [1.0]
+    looped.append(looped)
+    for bad, kind in ((looped, "a list of 2 items"), ([10 ** 400, 1.0], "a list of 2 items"),
+                      (10 ** 400, "a int")):
+        expected = np.zeros(2) if isinstance(bad, list) else 1.0
+        assert compare.close(expected, bad) == f"result should be numbers, got {kind}"
+        assert compare.show(bad)            # some text, not an exception
+    assert compare.show(looped) == "[1, [1, [1, [1, …]]]]"
+    assert compare.close((1.0, 2.0), (1.0, looped)) == "result[1] should be numbers, got a list of 2 items"

@@ -61,7 +61,8 @@ def close(expected, got, rtol=RTOL, atol=ATOL, where=""):
     expected = original.asarray(expected, dtype=original.float64)
     try:
         got = original.asarray(got, dtype=original.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        # a list that holds itself, an int too large for a float: not numbers
         return f"{where or 'result'} should be numbers, got {describe(got)}"
     name = where or "result"
     if got.shape != expected.shape:
@@ -88,10 +89,13 @@ def same_object_values(before, after):
     return True
 
 
-def show(value, limit=12):
-    """A short, stable text for a value in a failure message."""
+def show(value, limit=12, depth=4):
+    """A short, stable text for a value in a failure message; lists and tuples nested
+    deeper than ``depth`` show as "…" (a list that holds itself would never end)."""
     if isinstance(value, (tuple, list)):
-        inner = ", ".join(show(v, limit) for v in value)
+        if depth == 0:
+            return "…"
+        inner = ", ".join(show(v, limit, depth - 1) for v in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
     if hasattr(value, "sizes") and hasattr(value, "weights"):
         return f"Network({value.sizes})"
@@ -99,7 +103,7 @@ def show(value, limit=12):
         return getattr(value, "label", None) or getattr(value, "__name__", "a function")
     try:
         array = original.asarray(value, dtype=original.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, RecursionError):
         return describe(value)
     if array.ndim == 0:
         return f"{float(array):.6g}"
