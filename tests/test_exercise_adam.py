@@ -4,8 +4,9 @@ The check is called directly, with the grader's seed set, on the reference solut
 stub and the mistakes Adam invites: no bias correction, t counted from 0, ε inside the
 square root, m and v swapped, β₁ and β₂ swapped, the arguments changed in place. Then on
 what a student trying to score without the rule would hand in: answers right only on the
-visible cases (the ε argument ignored, the bias correction skipped for large t, 3-axis or
-large arrays mishandled, a lookup of the visible cases), results whose numbers convert to
+visible cases (the bias correction skipped for large t, a lookup of the visible cases;
+the ε argument ignored, 3-axis or more than six parameters mishandled, which the
+visible cases now show), results whose numbers convert to
 the right ones (a list, float32, complex or object arrays), arrays kept and refilled at
 each call, the arguments handed back. Right answers written other ways still pass. One
 small ``grade`` run, in the sandbox as ``bpkit grade`` runs it, scores the solution, the
@@ -100,11 +101,9 @@ RIGHT = {
     "long double θ": body(returned="(theta - learning_rate * step).astype(np.longdouble), m, v"),
 }
 
-#: Answers that pass the visible cases and are wrong elsewhere: the grading cases fail them.
-RIGHT_ONLY_WHERE_SEEN = {
+#: Answers that once passed every visible case: the notebook now shows their mistake.
+SHOWN_IN_THE_NOTEBOOK = {
     "the ε argument ignored (1e-8 always)": body(step="m_hat / (np.sqrt(v_hat) + 1e-8)"),
-    "no bias correction from t = 3000 on": body(m_hat="m / (1 - beta1 ** t) if t < 3000 else m",
-                                                v_hat="v / (1 - beta2 ** t) if t < 3000 else v"),
     "one or two axes only": HEAD + """\
     if theta.ndim > 2:
         return theta.copy(), m.copy(), v.copy()
@@ -113,8 +112,14 @@ RIGHT_ONLY_WHERE_SEEN = {
     if theta.size > 6:
         return theta.copy(), m.copy(), v.copy()
 """ + body().removeprefix(HEAD),
+}
+
+#: Answers that pass the visible cases and are wrong elsewhere: the grading cases fail them.
+RIGHT_ONLY_WHERE_SEEN = {
+    "no bias correction from t = 3000 on": body(m_hat="m / (1 - beta1 ** t) if t < 3000 else m",
+                                                v_hat="v / (1 - beta2 ** t) if t < 3000 else v"),
     "the visible steps looked up, no bias correction elsewhere": HEAD + """\
-    if t in (1, 1000, 5, 3, 20):
+    if t in (1, 1000, 5, 3, 20, 7):
         m_hat = (beta1 * m + (1 - beta1) * grad) / (1 - beta1 ** t)
         v_hat = (beta2 * v + (1 - beta2) * grad ** 2) / (1 - beta2 ** t)
     else:
@@ -206,14 +211,14 @@ def answer(text):
 def test_the_solution_passes_the_grading_cases(grading, capsys):
     checks.check_adam_step(answer(SOLUTION))
     out = capsys.readouterr().out
-    assert out.count("\n") == 1 and "adam_step: 7/7 cases pass [" in out
+    assert out.count("\n") == 1 and "adam_step: 8/8 cases pass [" in out
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_the_solution_passes_the_grading_cases_of_every_seed(monkeypatch, seed, capsys):
     monkeypatch.setenv(harness.GRADING_SEED, str(seed))
     checks.check_adam_step(answer(SOLUTION))
-    assert "7/7 cases pass [" in capsys.readouterr().out
+    assert "8/8 cases pass [" in capsys.readouterr().out
 
 
 def test_the_stub_is_not_answered_yet(grading):
@@ -226,6 +231,14 @@ def test_wrong_answers_fail_the_visible_cases(mistake, capsys):
     with pytest.raises(harness.CheckFailed):
         checks.check_adam_step(answer(WRONG[mistake]))
     assert "FAIL" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mistake", sorted(SHOWN_IN_THE_NOTEBOOK))
+def test_answers_the_visible_cases_now_catch_fail_where_the_student_looks(mistake, capsys):
+    with pytest.raises(harness.CheckFailed):
+        checks.check_adam_step(answer(SHOWN_IN_THE_NOTEBOOK[mistake]))
+    out = capsys.readouterr().out
+    assert "FAIL tiny gradients and averages" in out or "FAIL a 2×2×3 array" in out, out
 
 
 def test_eps_inside_the_root_is_caught_by_the_tiny_gradients(capsys):
@@ -245,14 +258,14 @@ def test_a_changed_argument_is_named(capsys):
 def test_right_answers_written_otherwise_pass_every_seed(monkeypatch, way, seed, capsys):
     monkeypatch.setenv(harness.GRADING_SEED, str(seed))
     checks.check_adam_step(answer(RIGHT[way]))
-    assert capsys.readouterr().out == "adam_step: 7/7 cases pass [f6c58976]\n"
+    assert capsys.readouterr().out == "adam_step: 8/8 cases pass [cfb8f3a4]\n"
 
 
 @pytest.mark.parametrize("mistake", sorted(RIGHT_ONLY_WHERE_SEEN))
 def test_answers_right_only_where_the_notebook_looks_fail_the_grading_cases(
         monkeypatch, mistake, capsys):
     checks.check_adam_step(answer(RIGHT_ONLY_WHERE_SEEN[mistake]))     # the student's view
-    assert "7/7 cases pass" in capsys.readouterr().out
+    assert "8/8 cases pass" in capsys.readouterr().out
     for seed in range(20):
         monkeypatch.setenv(harness.GRADING_SEED, str(seed))
         with pytest.raises(harness.CheckFailed, match="extra cases used in grading"):
@@ -278,7 +291,7 @@ def test_float32_passes_on_its_numbers_alone():
 def test_unreadable_results_fail_with_a_message(kind, capsys):
     with pytest.raises(harness.CheckFailed):
         checks.check_adam_step(answer(UNREADABLE[kind]))
-    assert "adam_step: 0/7 cases pass" in capsys.readouterr().out
+    assert "adam_step: 0/8 cases pass" in capsys.readouterr().out
 
 
 def test_handing_the_arguments_back_is_named(monkeypatch, capsys):

@@ -12,7 +12,7 @@ back, and copied:
   called again. An answer that fills arrays it keeps hands back the same arrays at
   every call, and the notebook's path ``[x, x, x, …]`` would hold one point.
 
-The seven visible cases are those the notebook's stored line counts. While grading, the
+The eight visible cases are those the notebook's stored line counts. While grading, the
 extra cases are drawn so that each part of the rule moves the result beyond the
 tolerance, which β and t drawn apart seldom do (0.99ᵗ is 2·10⁻⁹ at t = 2000, so the bias
 correction no longer shows), nor states of their own scale (ε is lost beside an O(1)
@@ -206,8 +206,12 @@ def check_adam_step(adam_step):
         _adam_case("huge gradients (1e8), t = 1", (3,), 5, 1, 0.1, first=True, grad_scale=1e8),
         _adam_case("tiny gradients (1e-8), t = 1: ε matters", (3,), 6, 1, 0.1, first=True,
                    grad_scale=1e-8),
-        _adam_case("tiny gradients (1e-8), t = 20, ε = 1e-6", (2,), 7, 20, 0.01,
-                   grad_scale=1e-8, beta1=0.9, beta2=0.999, eps=1e-6),
+        # m and √v on the gradient's scale, as after earlier steps of such gradients: ε,
+        # a hundred times larger, sets the step, so an answer must use the ε it is given
+        _adam_case("tiny gradients and averages (1e-8), t = 20, ε = 1e-6: ε sets the step",
+                   (2,), 7, 20, 0.01, grad_scale=1e-8, state_scale=1e-8, beta1=0.9,
+                   beta2=0.999, eps=1e-6),
+        _adam_case("a 2×2×3 array of parameters, t = 7", (2, 2, 3), 8, 7, 0.05),
     ]
     answered, compared = _screened(adam_step)
     check("adam_step", answered, cases, hidden=_grading_cases, compare=compared,
