@@ -131,21 +131,22 @@ def fetch(name, entry, workdir):
     return tarball
 
 
-def extract(tarball, dest, subset, target):
-    """Copy the files of ``tarball`` matching ``subset`` (globs below ``package/``) into
-    ``dest``, moved as ``target`` says (folder dropped, folder added)."""
-    strip, into = target
+def extract(tarball, copies):
+    """Unpack ``tarball`` once and copy from it each ``(dest, subset, target)`` of
+    ``copies``: the files matching ``subset`` (globs below ``package/``) into ``dest``,
+    moved as ``target`` says (folder dropped, folder added)."""
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(tarball) as tar:
             tar.extractall(tmp, filter="data")
         root = Path(tmp) / "package"
-        for pattern in subset:
-            for path in root.glob(pattern):
-                if path.is_file():
-                    relative = path.relative_to(root / strip) if strip else path.relative_to(root)
-                    target_path = dest / into / relative
-                    target_path.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, target_path)
+        for dest, subset, (strip, into) in copies:
+            for pattern in subset:
+                for path in root.glob(pattern):
+                    if path.is_file():
+                        relative = path.relative_to(root / strip) if strip else path.relative_to(root)
+                        target_path = dest / into / relative
+                        target_path.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(path, target_path)
 
 
 def ensure_assets(outdir, tools=None):
@@ -166,10 +167,10 @@ def ensure_assets(outdir, tools=None):
     with tempfile.TemporaryDirectory() as workdir:
         for name, entry in packages.items():
             logger.info(f"offline assets: {name}@{entry['version']}")
-            tarball = fetch(name, entry, Path(workdir))
-            extract(tarball, dest, SUBSETS[name], TARGETS[name])
+            copies = [(dest, SUBSETS[name], TARGETS[name])]
             if tools and name in TOOLS:
-                extract(tarball, tools, TOOLS[name], TOOL_TARGETS[name])
+                copies.append((tools, TOOLS[name], TOOL_TARGETS[name]))
+            extract(fetch(name, entry, Path(workdir)), copies)
     (dest / "require-config.js").write_text(REQUIRE_CONFIG)
     for folder in folders:
         (folder / "versions.json").write_text(json.dumps(wanted, indent=1))
