@@ -466,6 +466,8 @@ def main():
         chapters = [c for c in chapters if any(c.startswith(w) or c == w for w in args.chapters)]
     from playwright.sync_api import sync_playwright
 
+    from bpkit.pdf import CHROMIUM_ARGS
+
     print(f"# Live sliders in JupyterLab: the browser's round trip, key press to new figure decoded")
     print(f"\nmachine: {machine()}; JupyterLab on 127.0.0.1, headless Chromium; "
           f"{rounds} round(s) per slider (to each end and back, one move at a time)\n")
@@ -473,9 +475,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-lab-") as home, \
             running_lab(home, args.book) as (url, _, env), \
             sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=CHROMIUM_ARGS)
         for name in chapters:
             rows += time_chapter(browser, url, env, name, rounds)
         browser.close()

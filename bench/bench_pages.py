@@ -45,11 +45,10 @@ from pathlib import Path
 import yaml
 
 from bench_lab import free_port
+from bpkit.pdf import CHROMIUM_ARGS   # headless, offline, no first-run work
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 # Runs in the page before its own scripts: resolves ``window.bookUsable`` to the time
 # (ms from navigation start) at which math is typeset and every widget is drawn.

@@ -49,13 +49,14 @@ playwright = pytest.importorskip("playwright.sync_api")
 # (bench_pages), JupyterLab driven as a learner would (bench_lab).
 sys.path.insert(0, str(ROOT / "bench"))
 import bench_pages  # noqa: E402
+from bpkit.pdf import CHROMIUM_ARGS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=bench_pages.CHROMIUM_ARGS)
+                              args=CHROMIUM_ARGS)
         yield b
         b.close()
 
